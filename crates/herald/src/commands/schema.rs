@@ -1,0 +1,171 @@
+//! `herald schema …`: check the schema files, generate TypeScript and JSON Schema, compare two
+//! versions.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use herald_model::compat::{self, Impact};
+use herald_model::{ContentType, SchemaProblems, SchemaSet, json_schema, typescript};
+
+use crate::cli::{Diff, Generate, SchemaDir};
+
+/// `herald schema check`: one line per type when all is well, else one line per problem.
+pub(crate) fn check(args: &SchemaDir, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    match SchemaSet::load_dir(&args.dir) {
+        Ok(set) => {
+            let width = set.names().map(str::len).max().unwrap_or(0);
+            for content_type in set.iter() {
+                writeln!(
+                    out,
+                    "ok  {:width$}  {}",
+                    content_type.name,
+                    summary(content_type)
+                )?;
+            }
+            writeln!(
+                out,
+                "{} content type{} in {} checked, no problems",
+                set.len(),
+                if set.len() == 1 { "" } else { "s" },
+                args.dir.display()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problems) => {
+            report(&problems, out)?;
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn report(problems: &SchemaProblems, out: &mut impl Write) -> anyhow::Result<()> {
+    for problem in &problems.0 {
+        writeln!(out, "{problem}")?;
+    }
+    let mut files: Vec<&str> = problems.0.iter().map(|p| p.file.as_str()).collect();
+    files.dedup();
+    let n = problems.0.len();
+    writeln!(
+        out,
+        "{n} problem{} in {} file{}",
+        if n == 1 { "" } else { "s" },
+        files.len(),
+        if files.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(())
+}
+
+/// `"Promo banner", 8 fields, localized, review with four eyes, slug from headline`.
+fn summary(content_type: &ContentType) -> String {
+    let mut parts = vec![
+        format!("{:?}", content_type.label),
+        format!(
+            "{} field{}",
+            content_type.fields.len(),
+            if content_type.fields.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ),
+    ];
+    if content_type.localized {
+        parts.push("localized".to_owned());
+    }
+    parts.push(
+        match (
+            content_type.workflow.review,
+            content_type.workflow.four_eyes,
+        ) {
+            (true, true) => "review with four eyes",
+            (true, false) => "review",
+            (false, _) => "no review",
+        }
+        .to_owned(),
+    );
+    match &content_type.title_field {
+        Some(title) => parts.push(format!("slug from {title}")),
+        None => parts.push("slug given by editors".to_owned()),
+    }
+    parts.join(", ")
+}
+
+/// Loads the set or prints its problems; `None` means exit 1.
+fn load_or_report(dir: &Path, out: &mut impl Write) -> anyhow::Result<Option<SchemaSet>> {
+    match SchemaSet::load_dir(dir) {
+        Ok(set) => Ok(Some(set)),
+        Err(problems) => {
+            report(&problems, out)?;
+            Ok(None)
+        }
+    }
+}
+
+/// `herald schema types --out D`.
+pub(crate) fn types(args: &Generate, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let Some(set) = load_or_report(&args.schemas.dir, out)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    write_files(&args.out, typescript::render(&set), out)
+}
+
+/// `herald schema json-schema --out D`.
+pub(crate) fn json_schemas(args: &Generate, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let Some(set) = load_or_report(&args.schemas.dir, out)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let files = set
+        .iter()
+        .map(|content_type| {
+            let schema = json_schema::published_entry(content_type);
+            let text = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
+            (format!("{}.json", content_type.name), text)
+        })
+        .collect();
+    write_files(&args.out, files, out)
+}
+
+fn write_files(
+    dir: &Path,
+    files: Vec<(String, String)>,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (name, contents) in &files {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))?;
+    }
+    writeln!(out, "wrote {} files to {}", files.len(), dir.display())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `herald schema diff --from OLD`: every change, safe or breaking; exit 1 on a breaking one.
+pub(crate) fn diff(args: &Diff, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let (Some(old), Some(new)) = (
+        load_or_report(&args.from, out)?,
+        load_or_report(&args.schemas.dir, out)?,
+    ) else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let changes = compat::compare(&old, &new);
+    for change in &changes {
+        writeln!(out, "{change}")?;
+    }
+    let breaking = changes
+        .iter()
+        .filter(|c| c.impact == Impact::Breaking)
+        .count();
+    writeln!(
+        out,
+        "{} change{}, {breaking} breaking",
+        changes.len(),
+        if changes.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(if breaking > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,1 @@
+//! Support code for the repository-level test suites in `tests/`.

@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc rather than glibc's allocator: JSON-heavy request handling allocates many small
+/// objects, and glibc's heap fragments under it (see docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = herald::cli::Cli::parse();
     match herald::run(cli) {

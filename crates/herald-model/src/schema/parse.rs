@@ -515,13 +515,19 @@ impl Parser {
     }
 
     fn asset_rules(&mut self, path: &str, object: &Map<String, Value>) -> AssetRules {
-        let accept = self
-            .string_list(path, object, "accept", |mime| {
-                (!MIME.is_match(mime)).then(|| {
+        // No `accept`, or an empty one, accepts any type.
+        let accept =
+            match object.get("accept") {
+                None => Vec::new(),
+                Some(Value::Array(array)) if array.is_empty() => Vec::new(),
+                Some(_) => self
+                    .string_list(path, object, "accept", |mime| {
+                        (!MIME.is_match(mime)).then(|| {
                     format!("`{mime}` is not a MIME type like `image/png` or `image/*` (lowercase)")
                 })
-            })
-            .unwrap_or_default();
+                    })
+                    .unwrap_or_default(),
+            };
         let max_bytes = self.count(path, object, "max_bytes", 1);
         AssetRules { accept, max_bytes }
     }

@@ -140,7 +140,8 @@ impl fmt::Display for FieldError {
     }
 }
 
-/// Every problem found in one entry, in schema order.
+/// Every problem found in one entry: problems with given values in the order of the input,
+/// then missing required fields, then unknown keys (sorted).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ValidationErrors(pub Vec<FieldError>);
 

@@ -1,7 +1,9 @@
 //! Validation of an entry's `fields` against its content type.
 //!
-//! [`ContentType::validate`] takes the value by ownership and returns it normalized: defaults
-//! applied, `null`s dropped, keys in schema order, single-target references completed. Every
+//! [`ContentType::validate`] takes the value by ownership and returns it normalized in place
+//! (no copy of a valid entry is made): defaults applied, `null`s and empty strings of optional
+//! text fields dropped, whole floats of integer fields stored as integers, single-target
+//! references completed with their `type`. Every
 //! problem is reported at once, each with its JSON path and a stable [`ErrorCode`]. References and
 //! assets are collected on the way so the store can check that they exist.
 
@@ -16,54 +18,63 @@ use crate::schema::{
     AssetRules, Bounds, ContentType, Field, FieldKind, ListRules, ReferenceRules, TextRules,
 };
 
+const NO_TEXT_RULES: TextRules = TextRules {
+    min_length: None,
+    max_length: None,
+    pattern: None,
+};
+
 /// Longest `alt` text of an asset value, in characters.
 pub const MAX_ALT_LENGTH: usize = 1000;
 
-/// An entry's fields after validation.
+/// An entry's fields after validation; borrows the asset rules of its content type.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ValidatedFields {
+pub struct ValidatedFields<'a> {
     /// Normalized fields, ready to store.
     pub fields: Map<String, Value>,
     /// Every reference, in document order.
-    pub references: Vec<ReferenceUse>,
+    pub references: Vec<ReferenceUse<'a>>,
     /// Every asset, in document order.
-    pub assets: Vec<AssetUse>,
+    pub assets: Vec<AssetUse<'a>>,
 }
 
 /// A reference found in an entry: the store checks the target exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReferenceUse {
+pub struct ReferenceUse<'a> {
     pub path: String,
-    pub type_name: String,
+    /// The target's content type (one of the field's `to`).
+    pub type_name: &'a str,
     pub id: String,
 }
 
 /// An asset found in an entry: the store checks it exists and fits `rules`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AssetUse {
+pub struct AssetUse<'a> {
     pub path: String,
     pub id: String,
-    pub rules: AssetRules,
+    pub rules: &'a AssetRules,
 }
 
 impl ContentType {
     /// Validates an entry's `fields` (the JSON object of the request body) and returns them
     /// normalized. Error paths start with `fields`.
-    pub fn validate(&self, fields: Value) -> Result<ValidatedFields, ValidationErrors> {
+    pub fn validate(&self, fields: Value) -> Result<ValidatedFields<'_>, ValidationErrors> {
+        let mut fields = fields;
         let mut validator = Validator::new("fields");
-        let fields = validator.object(&self.fields, fields);
-        validator.finish(fields)
+        let ok = validator.object(&self.fields, &mut fields);
+        validator.finish(ok, fields)
     }
 }
 
 /// Validates one value against a field kind, with paths relative to the value (the root is
 /// `""`). Used to check schema defaults.
 pub(crate) fn check_value(kind: &FieldKind, value: Value) -> Result<Value, Vec<FieldError>> {
+    let mut value = value;
     let mut validator = Validator::new("");
-    let value = validator.value(kind, value);
-    match value {
-        Some(value) if validator.errors.is_empty() => Ok(value),
-        _ => Err(validator.errors),
+    if validator.value(kind, &mut value) && validator.errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(validator.errors)
     }
 }
 
@@ -79,8 +90,8 @@ struct Validator<'s> {
     root: &'static str,
     path: Vec<Segment<'s>>,
     errors: Vec<FieldError>,
-    references: Vec<ReferenceUse>,
-    assets: Vec<AssetUse>,
+    references: Vec<ReferenceUse<'s>>,
+    assets: Vec<AssetUse<'s>>,
 }
 
 /// What a text type allows besides printable characters.
@@ -101,9 +112,9 @@ impl<'s> Validator<'s> {
         }
     }
 
-    fn finish(self, fields: Option<Value>) -> Result<ValidatedFields, ValidationErrors> {
+    fn finish(self, ok: bool, fields: Value) -> Result<ValidatedFields<'s>, ValidationErrors> {
         match fields {
-            Some(Value::Object(fields)) if self.errors.is_empty() => Ok(ValidatedFields {
+            Value::Object(fields) if ok && self.errors.is_empty() => Ok(ValidatedFields {
                 fields,
                 references: self.references,
                 assets: self.assets,
@@ -153,59 +164,90 @@ impl<'s> Validator<'s> {
         );
     }
 
-    /// The fields of a type or `object` field. `None` when the value is not an object.
-    fn object(&mut self, fields: &'s [Field], value: Value) -> Option<Value> {
-        let Value::Object(mut input) = value else {
-            self.wrong_type("an object", &value);
-            return None;
+    /// The fields of a type or `object` field, checked and normalized in place.
+    ///
+    /// One pass over the value's keys matches each to its field by name (objects are small, so a
+    /// scan beats hashing); fields never seen then get their default or a `required` error.
+    fn object(&mut self, fields: &'s [Field], value: &mut Value) -> bool {
+        let Value::Object(map) = value else {
+            self.wrong_type("an object", value);
+            return false;
         };
-        let mut output = Map::with_capacity(fields.len());
-        for field in fields {
+        let mut ok = true;
+        let mut seen = Seen::new(fields.len());
+        let (mut unknown, mut cleared) = (false, false);
+        for (key, value) in map.iter_mut() {
+            let Some(index) = fields.iter().position(|f| f.name == *key) else {
+                unknown = true;
+                continue;
+            };
+            let field = &fields[index];
+            if is_absent(&field.spec.kind, value) {
+                cleared = true;
+                continue;
+            }
+            seen.insert(index);
             self.path.push(Segment::Key(&field.name));
-            let value = input
-                .remove(&field.name)
-                .filter(|value| !is_absent(&field.spec.kind, value));
-            match value {
-                None => match &field.default {
-                    Some(default) => {
-                        output.insert(field.name.clone(), default.clone());
-                    }
-                    None if field.required => self.error(ErrorCode::Required, "required"),
-                    None => {}
-                },
-                Some(value) => {
-                    if field.required && is_empty(&value) {
-                        self.error(ErrorCode::Required, "required: must not be empty");
-                    } else if let Some(value) = self.value(&field.spec.kind, value) {
-                        output.insert(field.name.clone(), value);
-                    }
-                }
+            if field.required && is_empty(value) {
+                self.error(ErrorCode::Required, "required: must not be empty");
+                ok = false;
+            } else {
+                ok &= self.value(&field.spec.kind, value);
             }
             self.path.pop();
         }
-        if !input.is_empty() {
-            let mut unknown: Vec<String> = input.into_iter().map(|(key, _)| key).collect();
+        if cleared {
+            map.retain(|key, value| match fields.iter().find(|f| f.name == *key) {
+                Some(field) => !is_absent(&field.spec.kind, value),
+                None => true,
+            });
+        }
+        for (_, field) in fields
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !seen.contains(*i))
+        {
+            match &field.default {
+                Some(default) => {
+                    map.insert(field.name.clone(), default.clone());
+                }
+                None if field.required => {
+                    self.path.push(Segment::Key(&field.name));
+                    self.error(ErrorCode::Required, "required");
+                    self.path.pop();
+                    ok = false;
+                }
+                None => {}
+            }
+        }
+        if unknown {
+            let mut unknown: Vec<&String> = map
+                .keys()
+                .filter(|key| !fields.iter().any(|f| &f.name == *key))
+                .collect();
             unknown.sort_unstable();
+            let known: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
             for key in unknown {
                 let mut path = self.path_string();
                 if !path.is_empty() {
                     path.push('.');
                 }
-                path.push_str(&key);
-                let known: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
-                let hint = crate::names::did_you_mean(&key, known);
+                path.push_str(key);
+                let hint = crate::names::did_you_mean(key, known.iter().copied());
                 self.errors.push(FieldError::new(
                     path,
                     ErrorCode::UnknownField,
                     format!("unknown field{hint}"),
                 ));
             }
+            ok = false;
         }
-        Some(Value::Object(output))
+        ok
     }
 
-    /// One value of a given kind. `None` when it is invalid (and the errors are recorded).
-    fn value(&mut self, kind: &'s FieldKind, value: Value) -> Option<Value> {
+    /// One value of a given kind, checked and normalized in place; `false` when it is invalid
+    /// (and the errors are recorded).
+    fn value(&mut self, kind: &'s FieldKind, value: &mut Value) -> bool {
         match kind {
             FieldKind::Text(rules) => self.text(rules, value, Lines::One),
             FieldKind::LongText(rules) | FieldKind::Markdown(rules) => {
@@ -226,14 +268,14 @@ impl<'s> Validator<'s> {
                 "must be an email address like name@example.com",
             ),
             FieldKind::Date => self.formatted(
-                &TextRules::default(),
+                &NO_TEXT_RULES,
                 value,
                 formats::is_date,
                 ErrorCode::InvalidDate,
                 "must be a date as YYYY-MM-DD",
             ),
             FieldKind::Datetime => self.formatted(
-                &TextRules::default(),
+                &NO_TEXT_RULES,
                 value,
                 formats::is_datetime,
                 ErrorCode::InvalidDatetime,
@@ -241,39 +283,39 @@ impl<'s> Validator<'s> {
             ),
             FieldKind::Integer(bounds) => self.integer(bounds, value),
             FieldKind::Number(bounds) => self.number(bounds, value),
-            FieldKind::Boolean => match value {
-                Value::Bool(_) => Some(value),
-                other => {
-                    self.wrong_type("true or false", &other);
-                    None
+            FieldKind::Boolean => {
+                let ok = value.is_boolean();
+                if !ok {
+                    self.wrong_type("true or false", value);
                 }
-            },
+                ok
+            }
             FieldKind::Enum(rules) => match value {
-                Value::String(s) if rules.values.contains(&s) => Some(Value::String(s)),
+                Value::String(s) if rules.values.contains(s) => true,
                 Value::String(_) => {
                     self.error(
                         ErrorCode::NotInEnum,
                         format!("must be one of: {}", rules.values.join(", ")),
                     );
-                    None
+                    false
                 }
                 other => {
-                    self.wrong_type("text", &other);
-                    None
+                    self.wrong_type("text", other);
+                    false
                 }
             },
             FieldKind::Reference(rules) => self.reference(rules, value),
             FieldKind::Asset(rules) => self.asset(rules, value),
             FieldKind::List(rules) => self.list(rules, value),
             FieldKind::Object(object) => self.object(&object.fields, value),
-            FieldKind::Json => Some(value),
+            FieldKind::Json => true,
         }
     }
 
-    fn text(&mut self, rules: &TextRules, value: Value, lines: Lines) -> Option<Value> {
+    fn text(&mut self, rules: &TextRules, value: &Value, lines: Lines) -> bool {
         let Value::String(text) = value else {
-            self.wrong_type("text", &value);
-            return None;
+            self.wrong_type("text", value);
+            return false;
         };
         let mut ok = true;
         let bad_char = |c: char| match lines {
@@ -299,40 +341,40 @@ impl<'s> Validator<'s> {
                 self.error(ErrorCode::TooLong, format!("at most {max} characters"));
             }
         }
-        if let Some(pattern) = rules.pattern.as_ref().filter(|p| !p.is_match(&text)) {
+        if let Some(pattern) = rules.pattern.as_ref().filter(|p| !p.is_match(text)) {
             ok = false;
             self.error(
                 ErrorCode::PatternMismatch,
                 format!("must match the pattern {}", pattern.as_str()),
             );
         }
-        ok.then_some(Value::String(text))
+        ok
     }
 
     /// A string in a given format, which also follows the length and pattern rules.
     fn formatted(
         &mut self,
         rules: &TextRules,
-        value: Value,
+        value: &Value,
         is_valid: fn(&str) -> bool,
         code: ErrorCode,
         message: &str,
-    ) -> Option<Value> {
+    ) -> bool {
         let Value::String(text) = value else {
-            self.wrong_type("text", &value);
-            return None;
+            self.wrong_type("text", value);
+            return false;
         };
-        if !is_valid(&text) {
+        if !is_valid(text) {
             self.error(code, message);
-            return None;
+            return false;
         }
-        self.text(rules, Value::String(text), Lines::One)
+        self.text(rules, value, Lines::One)
     }
 
-    fn integer(&mut self, bounds: &Bounds<i64>, value: Value) -> Option<Value> {
-        let Value::Number(number) = &value else {
-            self.wrong_type("a whole number", &value);
-            return None;
+    fn integer(&mut self, bounds: &Bounds<i64>, value: &mut Value) -> bool {
+        let Value::Number(number) = &*value else {
+            self.wrong_type("a whole number", value);
+            return false;
         };
         let n = if let Some(n) = number.as_i64() {
             n
@@ -341,13 +383,13 @@ impl<'s> Validator<'s> {
                 ErrorCode::TooLarge,
                 format!("at most {}", bounds.max.unwrap_or(i64::MAX)),
             );
-            return None;
+            return false;
         } else {
             // A float: accept 3.0 as 3, refuse 3.5 and anything beyond 64 bits.
             let f = number.as_f64().unwrap_or(f64::NAN);
             if f.fract() != 0.0 || !f.is_finite() {
-                self.wrong_type("a whole number", &value);
-                return None;
+                self.wrong_type("a whole number", value);
+                return false;
             }
             if f >= i64::MAX as f64 || f < i64::MIN as f64 {
                 let (code, message) = if f > 0.0 {
@@ -362,19 +404,23 @@ impl<'s> Validator<'s> {
                     )
                 };
                 self.error(code, message);
-                return None;
+                return false;
             }
-            f as i64
+            let n = f as i64;
+            *value = Value::from(n);
+            n
         };
-        self.bounded(bounds, n).then(|| Value::from(n))
+        self.bounded(bounds, n)
     }
 
-    fn number(&mut self, bounds: &Bounds<f64>, value: Value) -> Option<Value> {
-        let Some(n) = value.as_f64() else {
-            self.wrong_type("a number", &value);
-            return None;
-        };
-        self.bounded(bounds, n).then_some(value)
+    fn number(&mut self, bounds: &Bounds<f64>, value: &Value) -> bool {
+        match value.as_f64() {
+            Some(n) => self.bounded(bounds, n),
+            None => {
+                self.wrong_type("a number", value);
+                false
+            }
+        }
     }
 
     fn bounded<T: PartialOrd + std::fmt::Display + Copy>(
@@ -393,110 +439,108 @@ impl<'s> Validator<'s> {
         true
     }
 
-    fn reference(&mut self, rules: &ReferenceRules, value: Value) -> Option<Value> {
-        let shape = || {
-            format!(
-                "a reference is {{\"type\": \"{}\", \"id\": \"<entry id>\"}}",
-                rules.to[0]
-            )
+    /// `{type, id}`; `type` may be left out when the field points to one type only.
+    fn reference(&mut self, rules: &'s ReferenceRules, value: &mut Value) -> bool {
+        let Value::Object(object) = value else {
+            self.wrong_type("a reference object", value);
+            return false;
         };
-        let Value::Object(mut object) = value else {
-            self.wrong_type("a reference object", &value);
-            return None;
+        let given_type = match object.get("type") {
+            Some(Value::String(t)) => Some(t.as_str()),
+            None if rules.to.len() == 1 => None,
+            _ => return self.bad_reference(rules),
         };
-        let type_name = match object.remove("type") {
-            Some(Value::String(t)) => t,
-            None if rules.to.len() == 1 => rules.to[0].clone(),
-            _ => {
-                self.error(ErrorCode::InvalidReference, shape());
-                return None;
-            }
+        let Some(Value::String(id)) = object.get("id") else {
+            return self.bad_reference(rules);
         };
-        let id = match object.remove("id") {
-            Some(Value::String(id)) => id,
-            _ => {
-                self.error(ErrorCode::InvalidReference, shape());
-                return None;
-            }
-        };
-        if !object.is_empty() {
-            self.error(ErrorCode::InvalidReference, shape());
-            return None;
+        if object.len() > 2 || (object.len() == 2 && given_type.is_none()) {
+            return self.bad_reference(rules);
         }
-        if !rules.to.contains(&type_name) {
+        // The schema's own copy of the name, so the use can borrow it.
+        let Some(type_name) = rules
+            .to
+            .iter()
+            .find(|t| given_type.is_none_or(|given| *t == given))
+        else {
             self.error(
                 ErrorCode::InvalidReference,
                 format!("must point to an entry of type {}", rules.to.join(" or ")),
             );
-            return None;
-        }
-        if !formats::is_uuid(&id) {
+            return false;
+        };
+        if !formats::is_uuid(id) {
             self.error(
                 ErrorCode::InvalidReference,
                 "the id must be an entry id (a UUID)",
             );
-            return None;
+            return false;
         }
+        let id = id.clone();
+        if given_type.is_none() {
+            object.insert("type".to_owned(), Value::String(type_name.clone()));
+        }
+        let path = self.path_string();
         self.references.push(ReferenceUse {
-            path: self.path_string(),
-            type_name: type_name.clone(),
-            id: id.clone(),
+            path,
+            type_name,
+            id,
         });
-        let mut normalized = Map::with_capacity(2);
-        normalized.insert("type".to_owned(), Value::String(type_name));
-        normalized.insert("id".to_owned(), Value::String(id));
-        Some(Value::Object(normalized))
+        true
     }
 
-    fn asset(&mut self, rules: &AssetRules, value: Value) -> Option<Value> {
+    fn bad_reference(&mut self, rules: &ReferenceRules) -> bool {
+        self.error(
+            ErrorCode::InvalidReference,
+            format!(
+                "a reference is {{\"type\": \"{}\", \"id\": \"<entry id>\"}}",
+                rules.to[0]
+            ),
+        );
+        false
+    }
+
+    /// `{id, alt?}`.
+    fn asset(&mut self, rules: &'s AssetRules, value: &mut Value) -> bool {
         const SHAPE: &str = "an asset is {\"id\": \"<asset id>\", \"alt\": \"optional text\"}";
-        let Value::Object(mut object) = value else {
-            self.wrong_type("an asset object", &value);
-            return None;
+        let Value::Object(object) = value else {
+            self.wrong_type("an asset object", value);
+            return false;
         };
-        let id = match object.remove("id") {
-            Some(Value::String(id)) if formats::is_uuid(&id) => id,
+        if object.get("alt").is_some_and(Value::is_null) {
+            object.shift_remove("alt");
+        }
+        let id = match object.get("id") {
+            Some(Value::String(id)) if formats::is_uuid(id) => id.clone(),
             _ => {
                 self.error(ErrorCode::InvalidAsset, SHAPE);
-                return None;
+                return false;
             }
         };
-        let alt = match object.remove("alt") {
-            None | Some(Value::Null) => None,
+        match object.get("alt") {
+            None => {}
             Some(Value::String(alt))
-                if alt.chars().count() <= MAX_ALT_LENGTH && !alt.chars().any(char::is_control) =>
-            {
-                Some(alt)
-            }
+                if alt.chars().count() <= MAX_ALT_LENGTH && !alt.chars().any(char::is_control) => {}
             Some(_) => {
                 self.error(
                     ErrorCode::InvalidAsset,
                     format!("`alt` must be one line of at most {MAX_ALT_LENGTH} characters"),
                 );
-                return None;
+                return false;
             }
-        };
-        if !object.is_empty() {
+        }
+        if object.keys().any(|key| key != "id" && key != "alt") {
             self.error(ErrorCode::InvalidAsset, SHAPE);
-            return None;
+            return false;
         }
-        self.assets.push(AssetUse {
-            path: self.path_string(),
-            id: id.clone(),
-            rules: rules.clone(),
-        });
-        let mut normalized = Map::with_capacity(2);
-        normalized.insert("id".to_owned(), Value::String(id));
-        if let Some(alt) = alt {
-            normalized.insert("alt".to_owned(), Value::String(alt));
-        }
-        Some(Value::Object(normalized))
+        let path = self.path_string();
+        self.assets.push(AssetUse { path, id, rules });
+        true
     }
 
-    fn list(&mut self, rules: &'s ListRules, value: Value) -> Option<Value> {
+    fn list(&mut self, rules: &'s ListRules, value: &mut Value) -> bool {
         let Value::Array(items) = value else {
-            self.wrong_type("a list", &value);
-            return None;
+            self.wrong_type("a list", value);
+            return false;
         };
         let count = items.len() as u64;
         let mut ok = true;
@@ -508,20 +552,47 @@ impl<'s> Validator<'s> {
             ok = false;
             self.error(ErrorCode::TooManyItems, format!("at most {max} items"));
         }
-        let mut output = Vec::with_capacity(items.len());
-        for (index, item) in items.into_iter().enumerate() {
+        for (index, item) in items.iter_mut().enumerate() {
             self.path.push(Segment::Index(index));
             if item.is_null() {
-                self.wrong_type(&format!("a {} item", rules.of.kind.type_name()), &item);
+                self.wrong_type(&format!("a {} item", rules.of.kind.type_name()), item);
                 ok = false;
-            } else if let Some(item) = self.value(&rules.of.kind, item) {
-                output.push(item);
             } else {
-                ok = false;
+                ok &= self.value(&rules.of.kind, item);
             }
             self.path.pop();
         }
-        ok.then_some(Value::Array(output))
+        ok
+    }
+}
+
+/// The fields of an object that had a value: a bit set, on the stack for up to 128 fields.
+enum Seen {
+    Small(u128),
+    Large(Vec<bool>),
+}
+
+impl Seen {
+    fn new(len: usize) -> Self {
+        if len <= 128 {
+            Seen::Small(0)
+        } else {
+            Seen::Large(vec![false; len])
+        }
+    }
+
+    fn insert(&mut self, index: usize) {
+        match self {
+            Seen::Small(bits) => *bits |= 1 << index,
+            Seen::Large(flags) => flags[index] = true,
+        }
+    }
+
+    fn contains(&self, index: usize) -> bool {
+        match self {
+            Seen::Small(bits) => bits & (1 << index) != 0,
+            Seen::Large(flags) => flags[index],
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 mod parse;
 mod problem;
 mod set;
+mod strict_json;
 
 use std::fmt;
 

@@ -63,19 +63,33 @@ static MIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$").unwrap()
 });
 
-/// Parses one schema file's JSON. `Err` holds every problem as (path, message).
-pub(crate) fn parse_content_type(value: &Value) -> Result<ContentType, Issues> {
+/// What parsing one file found: the type when the file has no problem, the problems, and
+/// every reference target with its path, so that the set can check them even in a file with
+/// other problems.
+pub(crate) struct Parsed {
+    pub(crate) content_type: Option<ContentType>,
+    pub(crate) issues: Issues,
+    pub(crate) references: Vec<(String, String)>,
+}
+
+/// Parses one schema file's JSON, reporting every problem it can find.
+pub(crate) fn parse_content_type(value: &Value) -> Parsed {
     let mut parser = Parser::default();
     let content_type = parser.content_type(value);
-    match content_type {
-        Some(ct) if parser.issues.is_empty() => Ok(ct),
-        _ => Err(parser.issues),
+    Parsed {
+        content_type: content_type.filter(|_| parser.issues.is_empty()),
+        issues: parser.issues,
+        references: parser.references,
     }
 }
 
 #[derive(Default)]
 struct Parser {
     issues: Issues,
+    references: Vec<(String, String)>,
+    /// Names of top-level fields that are declared but could not be parsed: a later check that
+    /// looks for them (`title_field`) stays quiet rather than report a follow-on problem.
+    broken_top_level: Vec<String>,
 }
 
 /// Where a field spec stands: a named field (top-level or inside an object) or a list's `of`.
@@ -99,6 +113,15 @@ impl Parser {
             return None;
         };
         self.unknown_keys("", object, TYPE_KEYS, "key");
+        if let Some(schema) = object.get("$schema").filter(|v| !v.is_string()) {
+            self.issues.push(
+                "$schema",
+                format!(
+                    "must be a string (the path of the meta-schema), not {}",
+                    kind_of(schema)
+                ),
+            );
+        }
 
         let name = match object.get("name") {
             None => {
@@ -175,6 +198,7 @@ impl Parser {
         };
         let name = match value {
             None => return first_text(),
+            Some(Value::String(name)) if self.broken_top_level.contains(name) => return None,
             Some(Value::String(name)) => name,
             Some(other) => {
                 self.issues.push(
@@ -270,18 +294,23 @@ impl Parser {
                     continue;
                 }
             };
-            let path = format!("{container}.{name}");
-            if let Some(first) = seen.insert(name, index) {
+            if let Some(&first) = seen.get(name) {
+                // Its own problems are reported under its position, which is unambiguous.
                 self.issues.push(
-                    path,
+                    position.clone(),
                     format!(
-                        "duplicate field name `{name}` (also field {first} of the same list); names must be unique"
+                        "duplicate field name `{name}`: {container}{where_}[{first}] has it already; names must be unique"
                     ),
                 );
+                let _ = self.field(&position, name, object, place);
                 continue;
             }
-            if let Some(field) = self.field(&path, name, object, place) {
-                fields.push(field);
+            seen.insert(name, index);
+            let path = format!("{container}.{name}");
+            match self.field(&path, name, object, place) {
+                Some(field) => fields.push(field),
+                None if place == Place::TopLevel => self.broken_top_level.push(name.to_owned()),
+                None => {}
             }
         }
         fields
@@ -395,9 +424,13 @@ impl Parser {
                 continue;
             }
             let message = if FIELD_KEYS.contains(&key) {
-                format!(
-                    "`{key}` does not apply to a list's `of`: it describes every item; put it on the list field"
-                )
+                let advice = match key {
+                    "name" => "list items have no names; the list field has one",
+                    "required" => "put `required` (or `min_items`) on the list field",
+                    "default" => "put a `default` list on the list field",
+                    _ => "list items cannot be unique",
+                };
+                format!("`{key}` does not apply to a list's `of`: {advice}")
             } else if is_any_option(key) {
                 if options.is_empty() {
                     format!("`{key}` is not an option of `{type_name}` fields, which take none")
@@ -433,11 +466,14 @@ impl Parser {
             "enum" => FieldKind::Enum(EnumRules {
                 values: self.string_list(path, object, "values", |_| None)?,
             }),
-            "reference" => FieldKind::Reference(ReferenceRules {
-                to: self.string_list(path, object, "to", |name| {
+            "reference" => {
+                let to = self.string_list(path, object, "to", |name| {
                     (!is_valid_name(name)).then(|| bad_name_message("type", name))
-                })?,
-            }),
+                })?;
+                self.references
+                    .extend(to.iter().map(|target| (path.to_owned(), target.clone())));
+                FieldKind::Reference(ReferenceRules { to })
+            }
             "asset" => FieldKind::Asset(self.asset_rules(path, object)),
             "list" => FieldKind::List(self.list_rules(path, object)?),
             "object" => {
@@ -458,6 +494,11 @@ impl Parser {
         self.ordered(path, ("min_length", min_length), ("max_length", max_length));
         let pattern = match object.get("pattern") {
             None => None,
+            Some(Value::String(source)) if source.is_empty() => {
+                self.issues
+                    .push(path, "`pattern` is empty; leave it out to accept any text");
+                None
+            }
             Some(Value::String(source)) => match Pattern::new(source) {
                 Ok(pattern) => Some(pattern),
                 Err(error) => {
@@ -516,18 +557,21 @@ impl Parser {
 
     fn asset_rules(&mut self, path: &str, object: &Map<String, Value>) -> AssetRules {
         // No `accept`, or an empty one, accepts any type.
-        let accept =
-            match object.get("accept") {
-                None => Vec::new(),
-                Some(Value::Array(array)) if array.is_empty() => Vec::new(),
-                Some(_) => self
-                    .string_list(path, object, "accept", |mime| {
-                        (!MIME.is_match(mime)).then(|| {
-                    format!("`{mime}` is not a MIME type like `image/png` or `image/*` (lowercase)")
-                })
+        let accept = match object.get("accept") {
+            None => Vec::new(),
+            Some(Value::Array(array)) if array.is_empty() => Vec::new(),
+            // MIME types are case-insensitive; they are kept in lowercase.
+            Some(_) => self
+                .string_list(path, object, "accept", |mime| {
+                    (!MIME.is_match(&mime.to_ascii_lowercase())).then(|| {
+                        format!("`{mime}` is not a MIME type like `image/png` or `image/*`")
                     })
-                    .unwrap_or_default(),
-            };
+                })
+                .unwrap_or_default()
+                .iter()
+                .map(|mime| mime.to_ascii_lowercase())
+                .collect(),
+        };
         let max_bytes = self.count(path, object, "max_bytes", 1);
         AssetRules { accept, max_bytes }
     }
@@ -573,7 +617,13 @@ impl Parser {
         check: impl Fn(&str) -> Option<String>,
     ) -> Option<Vec<String>> {
         let Some(value) = object.get(key) else {
-            self.issues.push(path, format!("missing `{key}`"));
+            let example = match key {
+                "values" => r#""values": ["web", "app"]"#,
+                "to" => r#""to": ["product"]"#,
+                _ => r#""accept": ["image/png"]"#,
+            };
+            self.issues
+                .push(path, format!("missing `{key}`, e.g. {example}"));
             return None;
         };
         let Some(array) = value.as_array() else {

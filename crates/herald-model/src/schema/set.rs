@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::parse::parse_content_type;
 use super::problem::{SchemaProblem, SchemaProblems};
-use super::{ContentType, FieldKind, visit_fields};
-use crate::names::did_you_mean;
+use super::{ContentType, strict_json};
+use crate::names::{did_you_mean, is_valid_name};
 
 /// Every content type, by name. Only built when all files are valid and every reference names a
 /// type of the set.
@@ -84,61 +84,80 @@ impl SchemaSet {
         sources.sort();
         let mut problems = Vec::new();
         let mut parsed: Vec<(String, ContentType)> = Vec::new();
+        // Every type name declared by a file, valid or not, so a reference to a type whose file
+        // has problems of its own is not reported as missing too.
+        let mut declared: Vec<String> = Vec::new();
+        let mut references: Vec<(String, String, String)> = Vec::new();
         for (file, text) in &sources {
             let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-            let value: Value = match serde_json::from_str(text) {
+            let value = match strict_json::from_str(text) {
                 Ok(value) => value,
                 Err(error) => {
+                    let message = if error.is_data() {
+                        error.to_string()
+                    } else {
+                        format!("not valid JSON: {error}")
+                    };
                     problems.push(SchemaProblem {
                         file: file.clone(),
                         path: String::new(),
-                        message: format!("not valid JSON: {error}"),
+                        message,
                     });
                     continue;
                 }
             };
-            match parse_content_type(&value) {
-                Ok(content_type) => {
-                    let stem = Path::new(file)
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    if stem != content_type.name {
-                        problems.push(SchemaProblem {
-                            file: file.clone(),
-                            path: "name".to_owned(),
-                            message: format!(
-                                "`{}` does not match the file name: name the file `{}.json` or the type `{stem}`",
-                                content_type.name, content_type.name
-                            ),
-                        });
-                    } else {
-                        parsed.push((file.clone(), content_type));
-                    }
-                }
-                Err(issues) => problems.extend(issues.into_problems(file)),
+            let stem = Path::new(file)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = value
+                .get("name")
+                .and_then(Value::as_str)
+                .filter(|n| is_valid_name(n));
+            if let Some(name) = name {
+                declared.push(name.to_owned());
+            }
+            let outcome = parse_content_type(&value);
+            problems.extend(outcome.issues.into_problems(file));
+            if let Some(name) = name.filter(|name| *name != stem) {
+                let rename_type = if is_valid_name(&stem) {
+                    format!(" or the type `{stem}`")
+                } else {
+                    String::new()
+                };
+                problems.push(SchemaProblem {
+                    file: file.clone(),
+                    path: "name".to_owned(),
+                    message: format!(
+                        "`{name}` does not match the file name: name the file `{name}.json`{rename_type}"
+                    ),
+                });
+            }
+            references.extend(
+                outcome
+                    .references
+                    .into_iter()
+                    .map(|(path, target)| (file.clone(), path, target)),
+            );
+            if let Some(content_type) = outcome.content_type.filter(|ct| ct.name == stem) {
+                parsed.push((file.clone(), content_type));
             }
         }
 
-        let names: Vec<&str> = parsed.iter().map(|(_, ct)| ct.name.as_str()).collect();
-        for (file, content_type) in &parsed {
-            visit_fields("fields", &content_type.fields, &mut |path, spec| {
-                if let FieldKind::Reference(rules) = &spec.kind {
-                    for target in &rules.to {
-                        if !names.contains(&target.as_str()) {
-                            problems.push(SchemaProblem {
-                                file: file.clone(),
-                                path: path.to_owned(),
-                                message: format!(
-                                    "`to` names `{target}`, which is not a content type of this folder{}",
-                                    did_you_mean(target, names.iter().copied())
-                                ),
-                            });
-                        }
-                    }
-                }
-            });
+        for (file, path, target) in references {
+            if !declared.contains(&target) {
+                problems.push(SchemaProblem {
+                    file,
+                    path,
+                    message: format!(
+                        "`to` names `{target}`, which is not a content type of this folder{}",
+                        did_you_mean(&target, declared.iter().map(String::as_str))
+                    ),
+                });
+            }
         }
+        // Each file's problems together, in the order they were found.
+        problems.sort_by(|a, b| a.file.cmp(&b.file));
 
         if problems.is_empty() {
             Ok(SchemaSet {

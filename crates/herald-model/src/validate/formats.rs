@@ -35,7 +35,10 @@ pub(crate) fn is_url(s: &str) -> bool {
     match url::Url::parse(s) {
         Ok(url) => {
             URL_SCHEMES.contains(&url.scheme())
-                && (!matches!(url.scheme(), "http" | "https") || url.host().is_some())
+                && match url.scheme() {
+                    "http" | "https" => url.host().is_some(),
+                    _ => !url.path().is_empty(),
+                }
         }
         Err(_) => false,
     }

@@ -188,7 +188,7 @@ impl<'s> Validator<'s> {
             }
             seen.insert(index);
             self.path.push(Segment::Key(&field.name));
-            if field.required && is_empty(value) {
+            if field.required && is_blank(&field.spec.kind, value) {
                 self.error(ErrorCode::Required, "required: must not be empty");
                 ok = false;
             } else {
@@ -319,7 +319,7 @@ impl<'s> Validator<'s> {
         };
         let mut ok = true;
         let bad_char = |c: char| match lines {
-            Lines::One => c.is_control(),
+            Lines::One => c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'),
             Lines::Many => c.is_control() && !matches!(c, '\n' | '\r' | '\t'),
         };
         if text.chars().any(bad_char) {
@@ -606,11 +606,12 @@ fn is_absent(kind: &FieldKind, value: &Value) -> bool {
     }
 }
 
-/// Empty text (or only spaces) and empty lists count as missing for `required`.
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::String(s) => s.trim().is_empty(),
-        Value::Array(items) => items.is_empty(),
+/// For `required`: text of only spaces in a string-type field, and an empty list, count as
+/// missing. (A `json` field's `[]` or `""` is a value like any other.)
+fn is_blank(kind: &FieldKind, value: &Value) -> bool {
+    match (kind, value) {
+        (FieldKind::List(_), Value::Array(items)) => items.is_empty(),
+        (kind, Value::String(s)) => kind.is_string_like() && s.trim().is_empty(),
         _ => false,
     }
 }

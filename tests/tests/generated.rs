@@ -38,7 +38,9 @@ fn typescript_of_the_example_set() {
 #[test]
 fn published_json_follows_its_schema() {
     let set = examples();
-    let banner = set.get("promo_banner").expect("promo_banner is an example type");
+    let banner = set
+        .get("promo_banner")
+        .expect("promo_banner is an example type");
     let schema = json_schema::published_entry(banner);
     let validator = jsonschema::draft202012::new(&schema).expect("a valid schema");
     let published = json!({
@@ -72,7 +74,9 @@ fn published_json_follows_its_schema() {
         let (parent, key) = pointer.rsplit_once('/').expect("a pointer");
         let target = wrong.pointer_mut(parent).expect("the parent exists");
         match target {
-            serde_json::Value::Array(items) => items[key.parse::<usize>().expect("an index")] = value,
+            serde_json::Value::Array(items) => {
+                items[key.parse::<usize>().expect("an index")] = value
+            }
             serde_json::Value::Object(map) => {
                 map.insert(key.to_owned(), value);
             }

@@ -10,12 +10,14 @@
 
 pub mod compat;
 pub mod json_schema;
+mod locales;
 mod names;
 pub mod schema;
 pub mod slug;
 pub mod typescript;
 pub mod validate;
 
+pub use locales::{LocaleError, Locales};
 pub use names::is_valid_name;
 pub use schema::{
     AssetRules, Bounds, ContentType, EnumRules, FIELD_TYPES, Field, FieldKind, FieldSpec,

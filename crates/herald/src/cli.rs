@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::settings::ServeArgs;
+
 /// Herald: a headless CMS. IT defines content types as files; marketers edit, review and
 /// publish entries; storefronts read the published JSON from a bucket.
 #[derive(Debug, Parser)]
@@ -16,7 +18,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server: API, admin UI, publishing worker and scheduler.
-    Serve,
+    Serve(ServeArgs),
+    /// Write all content (entries and their revisions) to standard output as JSON Lines.
+    Export(ServeArgs),
+    /// Read content written by `herald export` from standard input, all or nothing.
+    Import(ServeArgs),
     /// Check schema files and generate artefacts from them.
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -25,7 +31,8 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum SchemaCommand {
     /// Validate the schema files: exit 0 with a summary per type, or 1 listing every problem.
-    Check(SchemaDir),
+    /// With --database, also report changes that would break stored entries.
+    Check(Check),
     /// Write TypeScript definitions of the published JSON (one `.d.ts` per type).
     Types(Generate),
     /// Write the JSON Schema (draft 2020-12) of each type's published JSON.
@@ -44,6 +51,16 @@ pub struct SchemaDir {
         default_value = "schemas"
     )]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct Check {
+    #[command(flatten)]
+    pub schemas: SchemaDir,
+    /// Compare with the schema set this database last ran with and list the stored entries a
+    /// breaking change would break (sqlite://… or postgres://…).
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,8 @@
 
 pub mod cli;
 mod commands;
+pub mod server;
+pub mod settings;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -16,19 +18,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut out = stdout.lock();
     let code = match cli.command {
         Command::Schema(SchemaCommand::Check(args)) => commands::schema::check(&args, &mut out)?,
+        Command::Serve(args) => commands::serve::serve(&args, &mut out)?,
+        Command::Export(args) => commands::data::export(&args, &mut out)?,
+        Command::Import(args) => commands::data::import(&args, std::io::stdin().lock(), &mut out)?,
         Command::Schema(SchemaCommand::Types(args)) => commands::schema::types(&args, &mut out)?,
         Command::Schema(SchemaCommand::JsonSchema(args)) => {
             commands::schema::json_schemas(&args, &mut out)?
         }
         Command::Schema(SchemaCommand::Diff(args)) => commands::schema::diff(&args, &mut out)?,
-        Command::Serve => {
-            writeln!(
-                out,
-                "herald serve is not yet available: the authoring API lands with the storage issue.\n\
-                 Meanwhile `herald schema check` validates the schema files."
-            )?;
-            ExitCode::from(2)
-        }
     };
     out.flush()?;
     Ok(code)

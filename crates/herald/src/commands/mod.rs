@@ -1,3 +1,5 @@
 //! One module per command group.
 
+pub(crate) mod data;
 pub(crate) mod schema;
+pub(crate) mod serve;

@@ -9,10 +9,12 @@ use anyhow::Context;
 use herald_model::compat::{self, Impact};
 use herald_model::{ContentType, SchemaProblems, SchemaSet, json_schema, typescript};
 
-use crate::cli::{Diff, Generate, SchemaDir};
+use crate::cli::{Check, Diff, Generate};
+use crate::settings::{ServeArgs, Settings};
 
 /// `herald schema check`: one line per type when all is well, else one line per problem.
-pub(crate) fn check(args: &SchemaDir, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+pub(crate) fn check(check: &Check, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let args = &check.schemas;
     match SchemaSet::load_dir(&args.dir) {
         Ok(set) => {
             let width = set.names().map(str::len).max().unwrap_or(0);
@@ -31,13 +33,48 @@ pub(crate) fn check(args: &SchemaDir, out: &mut impl Write) -> anyhow::Result<Ex
                 if set.len() == 1 { "" } else { "s" },
                 args.dir.display()
             )?;
-            Ok(ExitCode::SUCCESS)
+            match &check.database {
+                Some(url) => check_database(&set, url, out),
+                None => Ok(ExitCode::SUCCESS),
+            }
         }
         Err(problems) => {
             report(&problems, out)?;
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// The schema changes since the database's last run, and the entries breaking ones would break.
+fn check_database(set: &SchemaSet, url: &str, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let default_locale = Settings::load(&ServeArgs::default())
+        .map(|settings| settings.locales.default)
+        .unwrap_or_else(|_| "en".to_owned());
+    actix_web::rt::System::new().block_on(async {
+        let store = herald_store::Store::connect(url).await?;
+        let review = store.review_schema_set(set, &default_locale).await?;
+        store.close().await;
+        if review.first_use {
+            writeln!(out, "the database has no schema set yet: the server will record this one")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        for change in &review.changes {
+            writeln!(out, "{change}")?;
+        }
+        if review.is_acceptable() {
+            let breaking = review.changes.iter().filter(|c| c.is_breaking()).count();
+            writeln!(
+                out,
+                "{} change{} since the database's last run, {breaking} breaking, no stored entry affected",
+                review.changes.len(),
+                if review.changes.len() == 1 { "" } else { "s" }
+            )?;
+            Ok(ExitCode::SUCCESS)
+        } else {
+            writeln!(out, "{}", crate::server::breaking_report(&review))?;
+            Ok(ExitCode::FAILURE)
+        }
+    })
 }
 
 fn report(problems: &SchemaProblems, out: &mut impl Write) -> anyhow::Result<()> {

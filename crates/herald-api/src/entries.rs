@@ -1,0 +1,419 @@
+//! `/api/v1/entries/{type}…`: create, read, list, edit (merge patch and replace), archive,
+//! revisions and restore. Handlers parse and check the request, then hand the store a complete
+//! change; the store validates and writes it in one transaction.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use herald_model::{ContentType, ErrorCode, FieldError, ValidationErrors};
+use herald_store::{Entry, EntryUpdate, ListQuery, NewEntry, Sort, Status};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{ApiError, Code};
+use crate::extract::{Caller, IfMatch, JsonBody, QueryParams, state};
+use crate::patch::merge_patch;
+use crate::{AppState, content_type};
+
+/// `POST /entries/{type}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateBody {
+    locale: Option<String>,
+    slug: Option<String>,
+    fields: Option<Value>,
+}
+
+/// `PUT /entries/{type}/{id}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReplaceBody {
+    slug: Option<String>,
+    fields: Option<Value>,
+}
+
+/// `GET /entries/{type}` parameters, as strings so that each gets a precise message.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListParams {
+    locale: Option<String>,
+    status: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+    updated_since: Option<String>,
+}
+
+/// `GET /entries/{type}/{id}/revisions` parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RevisionParams {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct RevisionPage {
+    items: Vec<herald_store::Revision>,
+    next_cursor: Option<String>,
+}
+
+/// An entry with its `ETag`.
+fn entry_response(status: actix_web::http::StatusCode, entry: &Entry) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, format!("\"{}\"", entry.version)))
+        .json(entry)
+}
+
+fn field_error(path: &str, code: ErrorCode, message: impl Into<String>) -> ApiError {
+    ApiError::validation(ValidationErrors(vec![FieldError::new(path, code, message)]))
+}
+
+/// The locale a new entry is stored under.
+fn resolve_locale(
+    state: &AppState,
+    content_type: &ContentType,
+    given: Option<&str>,
+) -> Result<String, ApiError> {
+    let default = state.locales.default.clone();
+    match given {
+        None => Ok(default),
+        Some(locale) if !content_type.localized => {
+            if locale == default {
+                Ok(default)
+            } else {
+                Err(field_error(
+                    "locale",
+                    ErrorCode::NotInEnum,
+                    format!(
+                        "`{}` is not localized: its entries use the default locale {default}",
+                        content_type.name
+                    ),
+                ))
+            }
+        }
+        Some(locale) => state
+            .locales
+            .canonical(locale)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                field_error(
+                    "locale",
+                    ErrorCode::NotInEnum,
+                    format!(
+                        "must be one of the configured locales: {}",
+                        state.locales.all.join(", ")
+                    ),
+                )
+            }),
+    }
+}
+
+fn required_fields(fields: Option<Value>) -> Result<Value, ApiError> {
+    fields.ok_or_else(|| {
+        field_error(
+            "fields",
+            ErrorCode::Required,
+            "required: the entry's fields as an object",
+        )
+    })
+}
+
+pub(crate) async fn create(
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: JsonBody<CreateBody>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let content_type = content_type(state, &path)?;
+    let body = body.0;
+    let locale = resolve_locale(state, content_type, body.locale.as_deref())?;
+    let input = NewEntry {
+        locale,
+        slug: body.slug,
+        fields: required_fields(body.fields)?,
+    };
+    let entry = state
+        .store
+        .create_entry(content_type, input, &caller.id)
+        .await?;
+    let mut response = entry_response(actix_web::http::StatusCode::CREATED, &entry);
+    if let Ok(location) =
+        header::HeaderValue::from_str(&format!("/api/v1/entries/{}/{}", entry.type_name, entry.id))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+pub(crate) async fn get(
+    _caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let (type_name, id) = path.into_inner();
+    let content_type = content_type(state, &type_name)?;
+    let entry = state.store.get_entry(&content_type.name, &id).await?;
+    let etag = format!("\"{}\"", entry.version);
+    let not_modified = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim().trim_start_matches("W/") == etag)
+        });
+    if not_modified {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
+}
+
+pub(crate) async fn list(
+    _caller: Caller,
+    req: HttpRequest,
+    path: web::Path<String>,
+    params: QueryParams<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let content_type = content_type(state, &path)?;
+    let params = params.0;
+    let query = ListQuery {
+        locale: match params.locale {
+            Some(locale) => Some(
+                state
+                    .locales
+                    .canonical(&locale)
+                    .map(str::to_owned)
+                    .ok_or_else(|| ApiError::invalid_query(format!("locale: `{locale}` is not a configured locale ({})", state.locales.all.join(", "))))?,
+            ),
+            None => None,
+        },
+        status: match params.status {
+            Some(status) => Some(Status::parse(&status).ok_or_else(|| {
+                ApiError::invalid_query(format!(
+                    "status: `{status}` is not one of {}",
+                    Status::ALL.map(Status::as_str).join(", ")
+                ))
+            })?),
+            None => None,
+        },
+        q: params.q.filter(|q| !q.trim().is_empty()),
+        updated_since: match params.updated_since {
+            Some(since) => Some(
+                DateTime::parse_from_rfc3339(&since)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| ApiError::invalid_query(format!("updated_since: `{since}` is not an RFC 3339 date-time like 2026-11-22T10:00:00Z")))?,
+            ),
+            None => None,
+        },
+        sort: match params.sort {
+            Some(sort) => Sort::parse(&sort).ok_or_else(|| {
+                ApiError::invalid_query(format!(
+                    "sort: `{sort}` is not one of {}",
+                    Sort::ALL.map(Sort::as_str).join(", ")
+                ))
+            })?,
+            None => Sort::default(),
+        },
+        limit: parse_limit(params.limit.as_deref(), state.limits.max_list_limit)?,
+        cursor: params.cursor,
+    };
+    if query.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::invalid_query("q: at most 200 characters"));
+    }
+    let page = state.store.list_entries(&content_type.name, &query).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+fn parse_limit(limit: Option<&str>, max: u64) -> Result<u64, ApiError> {
+    match limit {
+        None => Ok(max.min(50)),
+        Some(text) => match text.parse::<u64>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::invalid_query(format!(
+                "limit: a whole number from 1 to {max}, not `{text}`"
+            ))),
+        },
+    }
+}
+
+pub(crate) async fn patch(
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: JsonBody<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let (type_name, id) = path.into_inner();
+    let content_type = content_type(state, &type_name)?;
+    let if_match = IfMatch::required(&req)?;
+    let Value::Object(patch) = body.0 else {
+        return Err(ApiError::new(
+            Code::InvalidJson,
+            "a merge patch of an entry is a JSON object like {\"fields\": {…}}",
+        ));
+    };
+    let mut slug = None;
+    let mut fields_patch = None;
+    for (key, value) in patch {
+        match (key.as_str(), value) {
+            ("slug", Value::String(s)) => slug = Some(s),
+            ("slug", Value::Null) => {}
+            ("slug", _) => return Err(field_error("slug", ErrorCode::WrongType, "expected text")),
+            ("fields", value @ Value::Object(_)) => fields_patch = Some(value),
+            ("fields", _) => {
+                return Err(field_error(
+                    "fields",
+                    ErrorCode::WrongType,
+                    "expected an object of fields to merge",
+                ));
+            }
+            (other, _) => {
+                return Err(ApiError::new(
+                    Code::UnknownField,
+                    format!("unknown field `{other}`: a patch may hold `slug` and `fields`"),
+                ));
+            }
+        }
+    }
+    let current = state.store.get_entry(&content_type.name, &id).await?;
+    let mut fields = Value::Object(current.fields);
+    if let Some(fields_patch) = fields_patch {
+        merge_patch(&mut fields, fields_patch);
+    }
+    let update = EntryUpdate { slug, fields };
+    let version = if_match.version(current.version);
+    let entry = state
+        .store
+        .update_entry(content_type, &id, version, update, &caller.id)
+        .await?;
+    Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
+}
+
+pub(crate) async fn replace(
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: JsonBody<ReplaceBody>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let (type_name, id) = path.into_inner();
+    let content_type = content_type(state, &type_name)?;
+    let if_match = IfMatch::required(&req)?;
+    let body = body.0;
+    let fields = required_fields(body.fields)?;
+    let version = match if_match {
+        IfMatch::Version(v) => v,
+        IfMatch::Any => {
+            state
+                .store
+                .get_entry(&content_type.name, &id)
+                .await?
+                .version
+        }
+    };
+    let update = EntryUpdate {
+        slug: body.slug,
+        fields,
+    };
+    let entry = state
+        .store
+        .update_entry(content_type, &id, version, update, &caller.id)
+        .await?;
+    Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
+}
+
+pub(crate) async fn archive(
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let (type_name, id) = path.into_inner();
+    let content_type = content_type(state, &type_name)?;
+    let expected = match IfMatch::from_request(&req)? {
+        Some(IfMatch::Version(v)) => Some(v),
+        Some(IfMatch::Any) | None => None,
+    };
+    let entry = state
+        .store
+        .archive_entry(content_type, &id, expected, &caller.id)
+        .await?;
+    Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
+}
+
+pub(crate) async fn revisions(
+    _caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    params: QueryParams<RevisionParams>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let (type_name, id) = path.into_inner();
+    let content_type = content_type(state, &type_name)?;
+    let limit = parse_limit(params.0.limit.as_deref(), state.limits.max_list_limit)?;
+    let before =
+        match params.0.cursor {
+            Some(cursor) => Some(cursor.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(
+                || ApiError::invalid_query("cursor: not a cursor from a previous page"),
+            )?),
+            None => None,
+        };
+    let items = state
+        .store
+        .revisions(&content_type.name, &id, before, limit)
+        .await?;
+    let next_cursor = (items.len() as u64 == limit)
+        .then(|| items.last().map(|r| r.version.to_string()))
+        .flatten()
+        .filter(|v| v != "1");
+    Ok(HttpResponse::Ok().json(RevisionPage { items, next_cursor }))
+}
+
+pub(crate) async fn revision(
+    _caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let (type_name, id, version) = path.into_inner();
+    let content_type = content_type(state, &type_name)?;
+    let revision = state
+        .store
+        .revision(&content_type.name, &id, version)
+        .await
+        .map_err(|e| match e {
+            herald_store::StoreError::NotFound => ApiError::not_found("revision"),
+            other => other.into(),
+        })?;
+    Ok(HttpResponse::Ok().json(revision))
+}
+
+pub(crate) async fn restore(
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let (type_name, id, version) = path.into_inner();
+    let content_type = content_type(state, &type_name)?;
+    let expected = match IfMatch::from_request(&req)? {
+        Some(IfMatch::Version(v)) => Some(v),
+        Some(IfMatch::Any) | None => None,
+    };
+    let entry = state
+        .store
+        .restore_revision(content_type, &id, version, expected, &caller.id)
+        .await
+        .map_err(|e| match e {
+            herald_store::StoreError::NotFound => ApiError::not_found("entry or revision"),
+            other => other.into(),
+        })?;
+    Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
+}

@@ -1,0 +1,196 @@
+//! The one error type of the API and the table of contract error codes (§3). Every failure a
+//! handler or extractor can meet becomes an [`ApiError`], which renders as
+//! `{"error": {"code", "message", "details"?}}` with the code's status.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use herald_model::{FieldError, ValidationErrors};
+use herald_store::StoreError;
+use serde::Serialize;
+
+/// Stable error codes of contract §3. Never rename one: clients match on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    InvalidJson,
+    InvalidQuery,
+    UnknownField,
+    Unauthenticated,
+    TokenExpired,
+    Forbidden,
+    NotFound,
+    UnknownContentType,
+    MethodNotAllowed,
+    SlugTaken,
+    InvalidTransition,
+    FourEyes,
+    VersionMismatch,
+    PreconditionRequired,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    RateLimited,
+    Unavailable,
+    Internal,
+}
+
+impl Code {
+    /// Every code, for documentation and tests.
+    pub const ALL: [Code; 20] = [
+        Code::InvalidJson,
+        Code::InvalidQuery,
+        Code::UnknownField,
+        Code::Unauthenticated,
+        Code::TokenExpired,
+        Code::Forbidden,
+        Code::NotFound,
+        Code::UnknownContentType,
+        Code::MethodNotAllowed,
+        Code::SlugTaken,
+        Code::InvalidTransition,
+        Code::FourEyes,
+        Code::VersionMismatch,
+        Code::PreconditionRequired,
+        Code::PayloadTooLarge,
+        Code::UnsupportedMediaType,
+        Code::ValidationFailed,
+        Code::RateLimited,
+        Code::Unavailable,
+        Code::Internal,
+    ];
+
+    /// The HTTP status of the code: the single table of the contract.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Code::InvalidJson | Code::InvalidQuery | Code::UnknownField => StatusCode::BAD_REQUEST,
+            Code::Unauthenticated | Code::TokenExpired => StatusCode::UNAUTHORIZED,
+            Code::Forbidden => StatusCode::FORBIDDEN,
+            Code::NotFound | Code::UnknownContentType => StatusCode::NOT_FOUND,
+            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Code::SlugTaken | Code::InvalidTransition | Code::FourEyes => StatusCode::CONFLICT,
+            Code::VersionMismatch => StatusCode::PRECONDITION_FAILED,
+            Code::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// A failed request: a code, a message for people and, for validation, the failing paths.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code:?}: {message}")]
+pub struct ApiError {
+    pub code: Code,
+    pub message: String,
+    pub details: Vec<FieldError>,
+    /// The current version, sent as `ETag` with a 412 so the client can reload.
+    pub current_version: Option<i64>,
+}
+
+impl ApiError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            details: Vec::new(),
+            current_version: None,
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(Code::NotFound, format!("{what} not found"))
+    }
+
+    pub fn invalid_query(message: impl Into<String>) -> Self {
+        Self::new(Code::InvalidQuery, message)
+    }
+
+    pub fn validation(errors: ValidationErrors) -> Self {
+        Self {
+            code: Code::ValidationFailed,
+            message: errors.summary(),
+            details: errors.0,
+            current_version: None,
+        }
+    }
+
+    /// An unexpected failure: logged in full here, answered with a generic message.
+    pub fn internal(error: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%error, "internal error");
+        Self::new(Code::Internal, "internal error; it has been logged")
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: BodyError<'a>,
+}
+
+#[derive(Serialize)]
+struct BodyError<'a> {
+    code: Code,
+    message: &'a str,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    details: &'a [FieldError],
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(value) = self
+            .current_version
+            .and_then(|version| HeaderValue::from_str(&format!("\"{version}\"")).ok())
+        {
+            response.insert_header((header::ETAG, value));
+        }
+        response.json(Body {
+            error: BodyError {
+                code: self.code,
+                message: &self.message,
+                details: &self.details,
+            },
+        })
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => ApiError::not_found("entry"),
+            StoreError::VersionMismatch { current } => ApiError {
+                current_version: Some(current),
+                ..ApiError::new(
+                    Code::VersionMismatch,
+                    format!(
+                        "the entry changed: it is at version {current}; reload and apply your change again"
+                    ),
+                )
+            },
+            StoreError::SlugTaken { slug } => ApiError {
+                details: vec![FieldError::new(
+                    "slug",
+                    herald_model::ErrorCode::InvalidSlug,
+                    "taken by another entry of this type and locale",
+                )],
+                ..ApiError::new(
+                    Code::SlugTaken,
+                    format!("the slug `{slug}` is taken by another entry of this type and locale"),
+                )
+            },
+            StoreError::Validation(errors) => ApiError::validation(errors),
+            StoreError::InvalidCursor(why) => ApiError::invalid_query(format!("cursor: {why}")),
+            other @ (StoreError::Corrupt(_) | StoreError::Database(_)) => {
+                ApiError::internal(&other)
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! `/healthz` (the process answers), `/readyz` (its database and bucket answer) and
+//! `/metrics` (Prometheus).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+use crate::error::{ApiError, Code};
+use crate::extract::state;
+use crate::metrics::Metrics;
+
+pub(crate) async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+pub(crate) async fn readyz(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let database = state.store.ping().await.map_err(|e| e.to_string());
+    let bucket = match &state.bucket_dir {
+        Some(dir) if !dir.is_dir() => Err(format!("{} is not a folder", dir.display())),
+        _ => Ok(()),
+    };
+    let status = |r: &Result<(), String>| match r {
+        Ok(()) => json!("ok"),
+        Err(e) => json!(e),
+    };
+    let checks = json!({"database": status(&database), "bucket": status(&bucket)});
+    if database.is_ok() && bucket.is_ok() {
+        Ok(HttpResponse::Ok().json(json!({"status": "ok", "checks": checks})))
+    } else {
+        tracing::warn!(%checks, "not ready");
+        Ok(HttpResponse::ServiceUnavailable().json(json!({
+            "error": {"code": Code::Unavailable, "message": "not ready"},
+            "checks": checks
+        })))
+    }
+}
+
+pub(crate) async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(metrics.render())
+}

@@ -1,0 +1,183 @@
+//! Herald's authoring API (contract §3) on actix-web. [`app`] builds the whole application;
+//! the `herald` binary serves it and the tests start the very same app on a random port.
+//!
+//! Every handler takes a [`Caller`] first: the authentication issue turns that extractor into
+//! the guard in front of every route. Every failure is an [`ApiError`] with a contract code.
+
+mod content_types;
+mod entries;
+pub mod error;
+pub mod extract;
+mod health;
+pub mod metrics;
+mod patch;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, Next, from_fn};
+use actix_web::{App, HttpResponse, web};
+use herald_model::{ContentType, Locales, SchemaSet};
+use herald_store::Store;
+
+pub use error::{ApiError, Code};
+pub use extract::Caller;
+pub use metrics::Metrics;
+pub use patch::merge_patch;
+
+/// Request limits (`herald.toml` `[limits]`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest request body, in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// Largest `limit` of a listing.
+    pub max_list_limit: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_list_limit: 200,
+        }
+    }
+}
+
+/// What every request can reach.
+#[derive(Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub schemas: Arc<SchemaSet>,
+    pub locales: Locales,
+    pub limits: Limits,
+    /// The local bucket folder, checked by `/readyz` (none for cloud buckets).
+    pub bucket_dir: Option<PathBuf>,
+}
+
+/// The content type named in a path, or 404 `unknown_content_type`.
+pub(crate) fn content_type<'a>(
+    state: &'a AppState,
+    name: &str,
+) -> Result<&'a ContentType, ApiError> {
+    state.schemas.get(name).ok_or_else(|| {
+        ApiError::new(
+            Code::UnknownContentType,
+            format!(
+                "no content type `{name}`; the types are {}",
+                state.schemas.names().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })
+}
+
+/// The application: routes, limits, error mapping, metrics and request logs.
+pub fn app(
+    state: web::Data<AppState>,
+    metrics: web::Data<Metrics>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = state.limits.max_body_bytes;
+    App::new()
+        .app_data(state)
+        .app_data(metrics)
+        .app_data(web::PayloadConfig::new(limit))
+        .app_data(
+            web::PathConfig::default().error_handler(|_, _| ApiError::not_found("resource").into()),
+        )
+        .wrap(Compress::default())
+        .wrap(from_fn(observe))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
+        .service(
+            web::scope("/api/v1")
+                .service(resource("/content-types").route(web::get().to(content_types::list)))
+                .service(resource("/content-types/{type}").route(web::get().to(content_types::get)))
+                .service(
+                    resource("/content-types/{type}/json-schema")
+                        .route(web::get().to(content_types::json_schema)),
+                )
+                .service(
+                    resource("/entries/{type}")
+                        .route(web::get().to(entries::list))
+                        .route(web::post().to(entries::create)),
+                )
+                .service(
+                    resource("/entries/{type}/{id}")
+                        .route(web::get().to(entries::get))
+                        .route(web::patch().to(entries::patch))
+                        .route(web::put().to(entries::replace))
+                        .route(web::delete().to(entries::archive)),
+                )
+                .service(
+                    resource("/entries/{type}/{id}/revisions")
+                        .route(web::get().to(entries::revisions)),
+                )
+                .service(
+                    resource("/entries/{type}/{id}/revisions/{version}")
+                        .route(web::get().to(entries::revision)),
+                )
+                .service(
+                    resource("/entries/{type}/{id}/revisions/{version}/restore")
+                        .route(web::post().to(entries::restore)),
+                ),
+        )
+        .default_service(web::to(|| async {
+            ApiError::not_found("route").error_response_owned()
+        }))
+}
+
+/// A resource whose other methods get a JSON 405.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(|| async {
+        ApiError::new(
+            Code::MethodNotAllowed,
+            "this method is not allowed on this path",
+        )
+        .error_response_owned()
+    }))
+}
+
+impl ApiError {
+    fn error_response_owned(self) -> HttpResponse {
+        actix_web::ResponseError::error_response(&self)
+    }
+}
+
+/// Records metrics and logs every request with its route pattern, status and latency.
+async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let response = next.call(req).await?;
+    let elapsed = start.elapsed();
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let status = response.status().as_u16();
+    if let Some(metrics) = metrics {
+        metrics.record(&method, &route, status, elapsed);
+    }
+    tracing::info!(
+        method,
+        route,
+        status,
+        micros = elapsed.as_micros() as u64,
+        "request"
+    );
+    Ok(response)
+}

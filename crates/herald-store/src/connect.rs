@@ -1,0 +1,158 @@
+//! Opening the database: SQLite with WAL, a busy timeout, one writer connection and a pool of
+//! readers; PostgreSQL with one pool. Migrations run on every open.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use herald_migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgPoolOptions;
+use sea_orm::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbBackend, SqlxPostgresConnector, SqlxSqliteConnector,
+    TransactionOptions, TransactionTrait,
+};
+
+use crate::StoreError;
+
+/// How long a SQLite connection waits for a lock before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The database: cheap to clone, shared by every request.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// Reads: a pool of connections.
+    pub(crate) read: DatabaseConnection,
+    /// Writes. On SQLite a single connection, so writers queue in the pool instead of retrying
+    /// on `SQLITE_BUSY`; on PostgreSQL the same pool as `read`.
+    pub(crate) write: DatabaseConnection,
+}
+
+impl Store {
+    /// Opens (creating a SQLite file and its folder if needed) and migrates the database at
+    /// `url`: `sqlite://path/to/file.db` or `postgres://user@host/db`.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let store = if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url).await?
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .map_err(|e| {
+                    StoreError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+                        e.into(),
+                    )))
+                })?;
+            let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
+            Store {
+                read: db.clone(),
+                write: db,
+            }
+        } else {
+            return Err(StoreError::Database(sea_orm::DbErr::Custom(format!(
+                "unsupported database URL (use sqlite://… or postgres://…): {}",
+                redact(url)
+            ))));
+        };
+        Migrator::up(&store.write, None).await?;
+        Ok(store)
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Database(sea_orm::DbErr::Custom(format!("{e}"))))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .foreign_keys(true);
+        if let Some(dir) = options.get_filename().parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Database(sea_orm::DbErr::Custom(format!(
+                    "cannot create {}: {e}",
+                    dir.display()
+                )))
+            })?;
+        }
+        let sqlx = |e: sea_orm::sqlx::Error| {
+            StoreError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+                e.into(),
+            )))
+        };
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(sqlx)?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(sqlx)?;
+        Ok(Store {
+            read: SqlxSqliteConnector::from_sqlx_sqlite_pool(readers),
+            write: SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),
+        })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> DbBackend {
+        self.read.get_database_backend()
+    }
+
+    /// Checks the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.read.ping().await?;
+        Ok(())
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite, so the write lock is taken up
+    /// front rather than on the first write).
+    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        let options = if self.backend() == DbBackend::Sqlite {
+            options
+        } else {
+            TransactionOptions::default()
+        };
+        Ok(self.write.begin_with_options(options).await?)
+    }
+
+    /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
+    pub async fn close(self) {
+        let _ = self.read.close().await;
+        let _ = self.write.close().await;
+    }
+}
+
+/// A database URL without its password, for messages.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}{}:***{}", &url[..scheme], "://", user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db/herald"),
+            "postgres://app:***@db/herald"
+        );
+        assert_eq!(redact("sqlite://data/herald.db"), "sqlite://data/herald.db");
+    }
+}

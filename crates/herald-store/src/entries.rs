@@ -1,0 +1,631 @@
+//! Creating, reading, editing, archiving and restoring entries. Every write validates with the
+//! content model, checks references, slugs and unique values, and appends a revision, all in
+//! one transaction; an update only applies to the version the client read.
+
+use herald_model::slug::{check_slug, derive_slug};
+use herald_model::{ContentType, ErrorCode, FieldError, ValidationErrors};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde_json::{Map, Value};
+
+use crate::entity::{entries, revisions, unique_values};
+use crate::search::search_text;
+use crate::time::now_micros;
+use crate::{Entry, Revision, Status, Store, StoreError};
+
+/// Longest stored form of a `unique` value; longer values compare on this prefix.
+const MAX_UNIQUE_VALUE: usize = 512;
+
+/// A new entry: a draft at version 1.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    /// Already checked against the configured locales by the caller.
+    pub locale: String,
+    /// Derived from the title field when absent.
+    pub slug: Option<String>,
+    pub fields: Value,
+}
+
+/// A new version of an entry's content.
+#[derive(Debug, Clone)]
+pub struct EntryUpdate {
+    /// `None` keeps the current slug.
+    pub slug: Option<String>,
+    /// The complete new fields (a merge patch is applied by the caller).
+    pub fields: Value,
+}
+
+/// Fields that passed validation, with the slug to store.
+struct Prepared {
+    fields: Map<String, Value>,
+    references: Vec<(String, String, String)>,
+    unique: Vec<(String, String)>,
+    slug: SlugChoice,
+}
+
+enum SlugChoice {
+    /// Given by the client: taken means `slug_taken`.
+    Given(String),
+    /// Derived from the title: taken means trying `-2`, `-3`, …
+    Derived(String),
+    /// Kept from the current version.
+    Kept(String),
+}
+
+impl Store {
+    /// Creates a draft at version 1.
+    pub async fn create_entry(
+        &self,
+        content_type: &ContentType,
+        input: NewEntry,
+        actor: &str,
+    ) -> Result<Entry, StoreError> {
+        let prepared = prepare(content_type, input.fields, input.slug.as_deref(), None)?;
+        let txn = self.begin_write().await?;
+        check_references(&txn, &prepared.references).await?;
+        let slug = free_slug(
+            &txn,
+            &content_type.name,
+            &input.locale,
+            &prepared.slug,
+            None,
+        )
+        .await?;
+        let now = now_micros();
+        let id = uuid::Uuid::now_v7().to_string();
+        let fields_text = Value::Object(prepared.fields.clone()).to_string();
+        let row = entries::ActiveModel {
+            id: Set(id.clone()),
+            type_name: Set(content_type.name.clone()),
+            locale: Set(input.locale.clone()),
+            slug: Set(slug.clone()),
+            status: Set(Status::Draft.as_str().to_owned()),
+            version: Set(1),
+            fields: Set(fields_text.clone()),
+            search_text: Set(search_text(content_type, &slug, &prepared.fields)),
+            created_at: Set(now),
+            created_by: Set(actor.to_owned()),
+            updated_at: Set(now),
+            updated_by: Set(actor.to_owned()),
+            published_version: Set(None),
+            publish_at: Set(None),
+            unpublish_at: Set(None),
+        };
+        entries::Entity::insert(row)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(|e| slug_conflict(e, &slug))?;
+        write_unique_values(&txn, content_type, &input.locale, &id, &prepared.unique).await?;
+        append_revision(
+            &txn,
+            &id,
+            1,
+            &slug,
+            Status::Draft,
+            fields_text,
+            actor,
+            now,
+            None,
+        )
+        .await?;
+        txn.commit().await?;
+        self.get_entry(&content_type.name, &id).await
+    }
+
+    /// The entry at its current version.
+    pub async fn get_entry(&self, type_name: &str, id: &str) -> Result<Entry, StoreError> {
+        find(&self.read, type_name, id).await?.try_into()
+    }
+
+    /// Replaces the fields (and maybe the slug) of the entry at `expected_version`. Editing an
+    /// approved or published entry makes it a draft again; the published version stays live.
+    pub async fn update_entry(
+        &self,
+        content_type: &ContentType,
+        id: &str,
+        expected_version: i64,
+        update: EntryUpdate,
+        actor: &str,
+    ) -> Result<Entry, StoreError> {
+        let txn = self.begin_write().await?;
+        let current = find(&txn, &content_type.name, id).await?;
+        if current.version != expected_version {
+            return Err(StoreError::VersionMismatch {
+                current: current.version,
+            });
+        }
+        let prepared = prepare(
+            content_type,
+            update.fields,
+            update.slug.as_deref(),
+            Some(&current.slug),
+        )?;
+        let status = match Status::parse(&current.status) {
+            Some(Status::Approved | Status::Published) => Status::Draft,
+            Some(status) => status,
+            None => return Err(StoreError::Corrupt(format!("status `{}`", current.status))),
+        };
+        self.write_version(&txn, content_type, &current, prepared, status, actor, None)
+            .await?;
+        txn.commit().await?;
+        self.get_entry(&content_type.name, id).await
+    }
+
+    /// Archives the entry (contract: `DELETE` archives; nothing is destroyed).
+    pub async fn archive_entry(
+        &self,
+        content_type: &ContentType,
+        id: &str,
+        expected_version: Option<i64>,
+        actor: &str,
+    ) -> Result<Entry, StoreError> {
+        let txn = self.begin_write().await?;
+        let current = find(&txn, &content_type.name, id).await?;
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(StoreError::VersionMismatch {
+                current: current.version,
+            });
+        }
+        if current.status == Status::Archived.as_str() {
+            return current.try_into();
+        }
+        let prepared = Prepared {
+            fields: crate::types::parse_fields(&current.fields)?,
+            references: Vec::new(),
+            unique: Vec::new(),
+            slug: SlugChoice::Kept(current.slug.clone()),
+        };
+        self.write_version(
+            &txn,
+            content_type,
+            &current,
+            prepared,
+            Status::Archived,
+            actor,
+            Some("archived".to_owned()),
+        )
+        .await?;
+        txn.commit().await?;
+        self.get_entry(&content_type.name, id).await
+    }
+
+    /// The history, newest first: versions below `before` (all when `None`), at most `limit`.
+    pub async fn revisions(
+        &self,
+        type_name: &str,
+        id: &str,
+        before: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<Revision>, StoreError> {
+        find(&self.read, type_name, id).await?;
+        let mut query = revisions::Entity::find()
+            .filter(revisions::Column::EntryId.eq(id))
+            .order_by_desc(revisions::Column::Version)
+            .limit(limit);
+        if let Some(before) = before {
+            query = query.filter(revisions::Column::Version.lt(before));
+        }
+        query
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .map(Revision::try_from)
+            .collect()
+    }
+
+    /// One version of an entry.
+    pub async fn revision(
+        &self,
+        type_name: &str,
+        id: &str,
+        version: i64,
+    ) -> Result<Revision, StoreError> {
+        find(&self.read, type_name, id).await?;
+        revisions::Entity::find_by_id((id.to_owned(), version))
+            .one(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_into()
+    }
+
+    /// A new draft version with the fields and slug of an old one, validated against the
+    /// current schema.
+    pub async fn restore_revision(
+        &self,
+        content_type: &ContentType,
+        id: &str,
+        version: i64,
+        expected_version: Option<i64>,
+        actor: &str,
+    ) -> Result<Entry, StoreError> {
+        let txn = self.begin_write().await?;
+        let current = find(&txn, &content_type.name, id).await?;
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(StoreError::VersionMismatch {
+                current: current.version,
+            });
+        }
+        let old = revisions::Entity::find_by_id((id.to_owned(), version))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let fields: Value = serde_json::from_str(&old.fields)
+            .map_err(|e| StoreError::Corrupt(format!("revision fields: {e}")))?;
+        let prepared = prepare(content_type, fields, Some(&old.slug), Some(&current.slug))?;
+        self.write_version(
+            &txn,
+            content_type,
+            &current,
+            prepared,
+            Status::Draft,
+            actor,
+            Some(format!("restored from version {version}")),
+        )
+        .await?;
+        txn.commit().await?;
+        self.get_entry(&content_type.name, id).await
+    }
+
+    /// Writes version `current.version + 1` with its revision and unique values.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_version(
+        &self,
+        txn: &DatabaseTransaction,
+        content_type: &ContentType,
+        current: &entries::Model,
+        prepared: Prepared,
+        status: Status,
+        actor: &str,
+        note: Option<String>,
+    ) -> Result<(), StoreError> {
+        check_references(txn, &prepared.references).await?;
+        let slug = free_slug(
+            txn,
+            &content_type.name,
+            &current.locale,
+            &prepared.slug,
+            Some(&current.id),
+        )
+        .await?;
+        let now = now_micros();
+        let version = current.version + 1;
+        let fields_text = Value::Object(prepared.fields.clone()).to_string();
+        let updated = entries::Entity::update_many()
+            .col_expr(entries::Column::Slug, Expr::value(slug.clone()))
+            .col_expr(entries::Column::Status, Expr::value(status.as_str()))
+            .col_expr(entries::Column::Version, Expr::value(version))
+            .col_expr(entries::Column::Fields, Expr::value(fields_text.clone()))
+            .col_expr(
+                entries::Column::SearchText,
+                Expr::value(search_text(content_type, &slug, &prepared.fields)),
+            )
+            .col_expr(entries::Column::UpdatedAt, Expr::value(now))
+            .col_expr(entries::Column::UpdatedBy, Expr::value(actor))
+            .filter(entries::Column::Id.eq(&current.id))
+            .filter(entries::Column::Version.eq(current.version))
+            .exec(txn)
+            .await
+            .map_err(|e| slug_conflict(e, &slug))?;
+        if updated.rows_affected != 1 {
+            // Another writer got there first (PostgreSQL; SQLite writes are serialized).
+            let now_at = find(txn, &content_type.name, &current.id).await?;
+            return Err(StoreError::VersionMismatch {
+                current: now_at.version,
+            });
+        }
+        if status != Status::Archived {
+            unique_values::Entity::delete_many()
+                .filter(unique_values::Column::EntryId.eq(&current.id))
+                .exec(txn)
+                .await?;
+            write_unique_values(
+                txn,
+                content_type,
+                &current.locale,
+                &current.id,
+                &prepared.unique,
+            )
+            .await?;
+        }
+        append_revision(
+            txn,
+            &current.id,
+            version,
+            &slug,
+            status,
+            fields_text,
+            actor,
+            now,
+            note,
+        )
+        .await
+    }
+}
+
+/// The entry row, or `NotFound` (also when it is of another type).
+async fn find(
+    db: &impl ConnectionTrait,
+    type_name: &str,
+    id: &str,
+) -> Result<entries::Model, StoreError> {
+    entries::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .filter(|row| row.type_name == type_name)
+        .ok_or(StoreError::NotFound)
+}
+
+/// Validates fields and settles the slug, collecting every problem.
+fn prepare(
+    content_type: &ContentType,
+    fields: Value,
+    given_slug: Option<&str>,
+    current_slug: Option<&str>,
+) -> Result<Prepared, StoreError> {
+    let mut errors = Vec::new();
+    let validated = match content_type.validate(fields) {
+        Ok(validated) => Some(validated),
+        Err(ValidationErrors(found)) => {
+            errors.extend(found);
+            None
+        }
+    };
+    let slug = match (given_slug, current_slug) {
+        (Some(slug), _) => match check_slug(slug) {
+            Ok(()) => Some(SlugChoice::Given(slug.to_owned())),
+            Err(problem) => {
+                errors.push(FieldError::new(
+                    "slug",
+                    ErrorCode::InvalidSlug,
+                    problem.to_string(),
+                ));
+                None
+            }
+        },
+        (None, Some(current)) => Some(SlugChoice::Kept(current.to_owned())),
+        (None, None) => validated.as_ref().and_then(|v| {
+            let title = content_type.title(&v.fields);
+            match title.map(derive_slug) {
+                Some(Ok(slug)) => Some(SlugChoice::Derived(slug)),
+                Some(Err(problem)) => {
+                    errors.push(FieldError::new(
+                        "slug",
+                        ErrorCode::InvalidSlug,
+                        problem.to_string(),
+                    ));
+                    None
+                }
+                None => {
+                    let message = match &content_type.title_field {
+                        Some(title) => format!("give a slug, or a `{title}` to derive it from"),
+                        None => {
+                            "give a slug: this type has no title field to derive it from".to_owned()
+                        }
+                    };
+                    errors.push(FieldError::new("slug", ErrorCode::Required, message));
+                    None
+                }
+            }
+        }),
+    };
+    match (validated, slug) {
+        (Some(validated), Some(slug)) if errors.is_empty() => {
+            let references = validated
+                .references
+                .iter()
+                .map(|r| (r.path.clone(), r.type_name.to_owned(), r.id.clone()))
+                .collect();
+            let unique = content_type
+                .unique_fields()
+                .filter_map(|field| {
+                    let value = validated.fields.get(&field.name)?;
+                    Some((field.name.clone(), unique_key(value)))
+                })
+                .collect();
+            Ok(Prepared {
+                fields: validated.fields,
+                references,
+                unique,
+                slug,
+            })
+        }
+        _ => Err(StoreError::Validation(ValidationErrors(errors))),
+    }
+}
+
+/// The stored form of a unique value: strings as they are, other values as JSON.
+fn unique_key(value: &Value) -> String {
+    let mut key = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if key.len() > MAX_UNIQUE_VALUE {
+        let mut cut = MAX_UNIQUE_VALUE;
+        while !key.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        key.truncate(cut);
+    }
+    key
+}
+
+/// Every referenced entry must exist with the type the reference names.
+async fn check_references(
+    txn: &DatabaseTransaction,
+    references: &[(String, String, String)],
+) -> Result<(), StoreError> {
+    if references.is_empty() {
+        return Ok(());
+    }
+    let mut ids: Vec<&str> = references.iter().map(|(_, _, id)| id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let found: Vec<(String, String)> = entries::Entity::find()
+        .select_only()
+        .column(entries::Column::Id)
+        .column(entries::Column::TypeName)
+        .filter(entries::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let errors: Vec<FieldError> = references
+        .iter()
+        .filter(|(_, type_name, id)| !found.iter().any(|(fid, ft)| fid == id && ft == type_name))
+        .map(|(path, type_name, id)| {
+            FieldError::new(
+                path.clone(),
+                ErrorCode::ReferenceNotFound,
+                format!("no {type_name} entry has the id {id}"),
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Validation(ValidationErrors(errors)))
+    }
+}
+
+/// The slug to store: a given or kept slug must be free (else `slug_taken`); a derived one
+/// gets the first free suffix.
+async fn free_slug(
+    txn: &DatabaseTransaction,
+    type_name: &str,
+    locale: &str,
+    choice: &SlugChoice,
+    own_id: Option<&str>,
+) -> Result<String, StoreError> {
+    let taken = |slug: String| async move {
+        let holder: Option<String> = entries::Entity::find()
+            .select_only()
+            .column(entries::Column::Id)
+            .filter(entries::Column::TypeName.eq(type_name))
+            .filter(entries::Column::Locale.eq(locale))
+            .filter(entries::Column::Slug.eq(&slug))
+            .into_tuple()
+            .one(txn)
+            .await?;
+        Ok::<bool, StoreError>(holder.is_some_and(|id| Some(id.as_str()) != own_id))
+    };
+    match choice {
+        SlugChoice::Given(slug) | SlugChoice::Kept(slug) => {
+            if taken(slug.clone()).await? {
+                Err(StoreError::SlugTaken { slug: slug.clone() })
+            } else {
+                Ok(slug.clone())
+            }
+        }
+        SlugChoice::Derived(base) => {
+            for n in 1..1000 {
+                let candidate = if n == 1 {
+                    base.clone()
+                } else {
+                    let suffix = format!("-{n}");
+                    let keep = base
+                        .len()
+                        .min(herald_model::slug::MAX_SLUG_LENGTH - suffix.len());
+                    format!("{}{suffix}", base[..keep].trim_end_matches('-'))
+                };
+                if !taken(candidate.clone()).await? {
+                    return Ok(candidate);
+                }
+            }
+            Err(StoreError::SlugTaken { slug: base.clone() })
+        }
+    }
+}
+
+fn slug_conflict(error: sea_orm::DbErr, slug: &str) -> StoreError {
+    if StoreError::is_unique_violation(&error) {
+        StoreError::SlugTaken {
+            slug: slug.to_owned(),
+        }
+    } else {
+        StoreError::Database(error)
+    }
+}
+
+async fn write_unique_values(
+    txn: &DatabaseTransaction,
+    content_type: &ContentType,
+    locale: &str,
+    entry_id: &str,
+    values: &[(String, String)],
+) -> Result<(), StoreError> {
+    let mut errors = Vec::new();
+    for (field, value) in values {
+        let row = unique_values::ActiveModel {
+            type_name: Set(content_type.name.clone()),
+            locale: Set(locale.to_owned()),
+            field: Set(field.clone()),
+            value: Set(value.clone()),
+            entry_id: Set(entry_id.to_owned()),
+        };
+        // Check first: a failed statement would abort a PostgreSQL transaction.
+        let holder = unique_values::Entity::find_by_id((
+            content_type.name.clone(),
+            locale.to_owned(),
+            field.clone(),
+            value.clone(),
+        ))
+        .one(txn)
+        .await?;
+        if holder.is_some() {
+            errors.push(FieldError::new(
+                format!("fields.{field}"),
+                ErrorCode::NotUnique,
+                "another entry of this type and locale has this value",
+            ));
+            continue;
+        }
+        unique_values::Entity::insert(row)
+            .exec_without_returning(txn)
+            .await
+            .map_err(|e| {
+                if StoreError::is_unique_violation(&e) {
+                    StoreError::Validation(ValidationErrors(vec![FieldError::new(
+                        format!("fields.{field}"),
+                        ErrorCode::NotUnique,
+                        "another entry of this type and locale has this value",
+                    )]))
+                } else {
+                    StoreError::Database(e)
+                }
+            })?;
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Validation(ValidationErrors(errors)))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn append_revision(
+    txn: &DatabaseTransaction,
+    entry_id: &str,
+    version: i64,
+    slug: &str,
+    status: Status,
+    fields: String,
+    author: &str,
+    at: i64,
+    note: Option<String>,
+) -> Result<(), StoreError> {
+    revisions::Entity::insert(revisions::ActiveModel {
+        entry_id: Set(entry_id.to_owned()),
+        version: Set(version),
+        slug: Set(slug.to_owned()),
+        status: Set(status.as_str().to_owned()),
+        fields: Set(fields),
+        author: Set(author.to_owned()),
+        created_at: Set(at),
+        note: Set(note),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! `herald export` and `herald import`: all content as JSON Lines.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use herald_store::{ExportLine, StoreError};
+
+use crate::server::{load_schemas, open_store};
+use crate::settings::{ServeArgs, Settings};
+
+/// Writes every entry and its revisions to `out`, one JSON object per line.
+pub(crate) fn export(args: &ServeArgs, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(args)?;
+    actix_web::rt::System::new().block_on(async {
+        let schemas = load_schemas(&settings)?;
+        let store = open_store(&settings, &schemas).await?;
+        let mut lines = 0u64;
+        store
+            .export(|line| {
+                serde_json::to_writer(&mut *out, &line)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                out.write_all(b"\n")
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                lines += 1;
+                Ok(())
+            })
+            .await?;
+        out.flush()?;
+        store.close().await;
+        tracing::info!(lines, "exported");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Reads lines written by `herald export` from `input` into the database, all or nothing.
+pub(crate) fn import(
+    args: &ServeArgs,
+    input: impl BufRead,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(args)?;
+    let mut lines = Vec::new();
+    for (index, line) in input.lines().enumerate() {
+        let line = line.context("reading the import")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: ExportLine = serde_json::from_str(&line)
+            .with_context(|| format!("line {}: not a line of `herald export`", index + 1))?;
+        lines.push((index + 1, parsed));
+    }
+    actix_web::rt::System::new().block_on(async {
+        let schemas = load_schemas(&settings)?;
+        let store = open_store(&settings, &schemas).await?;
+        let summary = store.import(&schemas, lines).await?;
+        store.close().await;
+        writeln!(
+            out,
+            "imported {} entries and {} revisions",
+            summary.entries, summary.revisions
+        )?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

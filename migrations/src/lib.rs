@@ -1,0 +1,18 @@
+//! Herald's database migrations, one module per change, applied in order by
+//! [`Migrator::up`] when `herald serve` (or any command that opens the database) starts.
+//! See `migrations/README.md` for how to change the schema safely.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_entries;
+
+/// Every migration, oldest first. Never edit or reorder a released one: add a new one.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_entries::Migration)]
+    }
+}

@@ -3,15 +3,25 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::content_type;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Caller, state};
 
+/// The content types
+#[utoipa::path(get, path = "/api/v1/content-types", tag = "content types",
+    responses((status = 200, description = "`{items: [content type]}`: every loaded schema", body = Object)))]
 pub(crate) async fn list(_caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let state = state(&req)?;
     let items: Vec<_> = state.schemas.iter().collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
+/// One content type
+#[utoipa::path(get, path = "/api/v1/content-types/{type}", tag = "content types",
+    params(("type" = String, Path, description = "Content type")),
+    responses(
+        (status = 200, description = "The schema, as in its file with defaults made explicit", body = Object),
+        (status = 404, description = "Unknown content type", body = ErrorBody),
+    ))]
 pub(crate) async fn get(
     _caller: Caller,
     req: HttpRequest,
@@ -21,6 +31,13 @@ pub(crate) async fn get(
     Ok(HttpResponse::Ok().json(content_type(state, &path)?))
 }
 
+/// JSON Schema of a type's published JSON
+#[utoipa::path(get, path = "/api/v1/content-types/{type}/json-schema", tag = "content types",
+    params(("type" = String, Path, description = "Content type")),
+    responses(
+        (status = 200, description = "JSON Schema (draft 2020-12)", body = Object, content_type = "application/schema+json"),
+        (status = 404, description = "Unknown content type", body = ErrorBody),
+    ))]
 pub(crate) async fn json_schema(
     _caller: Caller,
     req: HttpRequest,

@@ -6,56 +6,87 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use herald_model::{ContentType, ErrorCode, FieldError, ValidationErrors};
-use herald_store::{Entry, EntryUpdate, ListQuery, NewEntry, Sort, Status};
+use herald_store::{Entry, EntryUpdate, ListQuery, NewEntry, Page, Revision, Sort, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{ApiError, Code};
+use crate::error::{ApiError, Code, ErrorBody};
 use crate::extract::{Caller, IfMatch, JsonBody, QueryParams, state};
 use crate::patch::merge_patch;
 use crate::{AppState, content_type};
 
 /// `POST /entries/{type}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateBody {
+    /// A configured locale; the default locale when absent.
     locale: Option<String>,
+    /// Derived from the title field when absent.
     slug: Option<String>,
+    /// The entry's fields, as its content type describes them.
+    #[schema(value_type = Object)]
     fields: Option<Value>,
 }
 
 /// `PUT /entries/{type}/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReplaceBody {
+    /// The current slug is kept when absent.
     slug: Option<String>,
+    /// The complete new fields.
+    #[schema(value_type = Object)]
+    fields: Option<Value>,
+}
+
+/// `PATCH /entries/{type}/{id}`: an RFC 7396 merge patch (documentation only; the handler
+/// reads the JSON directly).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct MergePatch {
+    /// A new slug.
+    slug: Option<String>,
+    /// Fields to merge; `null` removes one.
+    #[schema(value_type = Object)]
     fields: Option<Value>,
 }
 
 /// `GET /entries/{type}` parameters, as strings so that each gets a precise message.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListParams {
+    /// Only entries of this locale.
     locale: Option<String>,
+    /// Only entries in this status: draft, in_review, approved, published, archived.
     status: Option<String>,
+    /// Words to find in the text fields and slug (case-insensitive).
     q: Option<String>,
+    /// -updated_at (default), updated_at, -created_at, created_at, slug, -slug.
     sort: Option<String>,
+    /// Page size, 1 to the server's maximum (200 by default); 50 when absent.
     limit: Option<String>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only entries updated at or after this RFC 3339 time.
     updated_since: Option<String>,
 }
 
 /// `GET /entries/{type}/{id}/revisions` parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct RevisionParams {
+    /// Page size.
     limit: Option<String>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct RevisionPage {
-    items: Vec<herald_store::Revision>,
+/// A page of an entry's history, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct RevisionPage {
+    items: Vec<Revision>,
     next_cursor: Option<String>,
 }
 
@@ -120,6 +151,21 @@ fn required_fields(fields: Option<Value>) -> Result<Value, ApiError> {
     })
 }
 
+/// Create an entry
+///
+/// A draft at version 1. The slug is derived from the title field when not given.
+#[utoipa::path(post, path = "/api/v1/entries/{type}", tag = "entries",
+    params(("type" = String, Path, description = "Content type")),
+    request_body = CreateBody,
+    responses(
+        (status = 201, description = "Created; `ETag` is the version", body = Entry),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 404, description = "Unknown content type or entry", body = ErrorBody),
+        (status = 409, description = "Slug taken", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 422, description = "Invalid fields", body = ErrorBody),
+    ))]
 pub(crate) async fn create(
     caller: Caller,
     req: HttpRequest,
@@ -148,6 +194,14 @@ pub(crate) async fn create(
     Ok(response)
 }
 
+/// Read an entry
+#[utoipa::path(get, path = "/api/v1/entries/{type}/{id}", tag = "entries",
+    params(("type" = String, Path, description = "Content type"), ("id" = String, Path, description = "Entry id")),
+    responses(
+        (status = 200, description = "The entry; `ETag` is the version", body = Entry),
+        (status = 304, description = "Unchanged since the `If-None-Match` version"),
+        (status = 404, description = "Unknown content type or entry", body = ErrorBody),
+    ))]
 pub(crate) async fn get(
     _caller: Caller,
     req: HttpRequest,
@@ -174,6 +228,16 @@ pub(crate) async fn get(
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
 }
 
+/// List entries
+///
+/// Filters, a sort and keyset pagination: pass `next_cursor` as `cursor` for the next page.
+#[utoipa::path(get, path = "/api/v1/entries/{type}", tag = "entries",
+    params(("type" = String, Path, description = "Content type"), ListParams),
+    responses(
+        (status = 200, description = "A page of entries", body = Page),
+        (status = 400, description = "Bad query parameter or cursor", body = ErrorBody),
+        (status = 404, description = "Unknown content type", body = ErrorBody),
+    ))]
 pub(crate) async fn list(
     _caller: Caller,
     req: HttpRequest,
@@ -243,6 +307,22 @@ fn parse_limit(limit: Option<&str>, max: u64) -> Result<u64, ApiError> {
     }
 }
 
+/// Edit an entry (JSON merge patch)
+///
+/// RFC 7396 merge patch of `{slug?, fields?}`; `null` removes a field. Needs `If-Match`.
+#[utoipa::path(patch, path = "/api/v1/entries/{type}/{id}", tag = "entries",
+    params(("type" = String, Path, description = "Content type"), ("id" = String, Path, description = "Entry id"),
+        ("If-Match" = String, Header, description = "The ETag of the version edited, or *")),
+    request_body(content = MergePatch, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The new version", body = Entry),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 404, description = "Unknown content type or entry", body = ErrorBody),
+        (status = 409, description = "Slug taken", body = ErrorBody),
+        (status = 412, description = "Stale If-Match; `ETag` is the current version", body = ErrorBody),
+        (status = 422, description = "Invalid fields", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+    ))]
 pub(crate) async fn patch(
     caller: Caller,
     req: HttpRequest,
@@ -296,6 +376,20 @@ pub(crate) async fn patch(
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
 }
 
+/// Replace an entry's fields
+#[utoipa::path(put, path = "/api/v1/entries/{type}/{id}", tag = "entries",
+    params(("type" = String, Path, description = "Content type"), ("id" = String, Path, description = "Entry id"),
+        ("If-Match" = String, Header, description = "The ETag of the version edited, or *")),
+    request_body = ReplaceBody,
+    responses(
+        (status = 200, description = "The new version", body = Entry),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 404, description = "Unknown content type or entry", body = ErrorBody),
+        (status = 409, description = "Slug taken", body = ErrorBody),
+        (status = 412, description = "Stale If-Match", body = ErrorBody),
+        (status = 422, description = "Invalid fields", body = ErrorBody),
+        (status = 428, description = "If-Match missing", body = ErrorBody),
+    ))]
 pub(crate) async fn replace(
     caller: Caller,
     req: HttpRequest,
@@ -329,6 +423,16 @@ pub(crate) async fn replace(
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
 }
 
+/// Archive an entry
+///
+/// Nothing is destroyed: the entry keeps its history. `If-Match` is optional.
+#[utoipa::path(delete, path = "/api/v1/entries/{type}/{id}", tag = "entries",
+    params(("type" = String, Path, description = "Content type"), ("id" = String, Path, description = "Entry id")),
+    responses(
+        (status = 200, description = "The archived entry", body = Entry),
+        (status = 404, description = "Unknown content type or entry", body = ErrorBody),
+        (status = 412, description = "Stale If-Match", body = ErrorBody),
+    ))]
 pub(crate) async fn archive(
     caller: Caller,
     req: HttpRequest,
@@ -348,6 +452,16 @@ pub(crate) async fn archive(
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
 }
 
+/// An entry's history
+///
+/// Newest first; pass `next_cursor` as `cursor` for older versions.
+#[utoipa::path(get, path = "/api/v1/entries/{type}/{id}/revisions", tag = "revisions",
+    params(("type" = String, Path, description = "Content type"), ("id" = String, Path, description = "Entry id"), RevisionParams),
+    responses(
+        (status = 200, description = "A page of revisions", body = RevisionPage),
+        (status = 400, description = "Bad query parameter", body = ErrorBody),
+        (status = 404, description = "Unknown content type or entry", body = ErrorBody),
+    ))]
 pub(crate) async fn revisions(
     _caller: Caller,
     req: HttpRequest,
@@ -376,6 +490,14 @@ pub(crate) async fn revisions(
     Ok(HttpResponse::Ok().json(RevisionPage { items, next_cursor }))
 }
 
+/// One version of an entry
+#[utoipa::path(get, path = "/api/v1/entries/{type}/{id}/revisions/{version}", tag = "revisions",
+    params(("type" = String, Path, description = "Content type"), ("id" = String, Path, description = "Entry id"),
+        ("version" = i64, Path, description = "Version")),
+    responses(
+        (status = 200, description = "The revision", body = Revision),
+        (status = 404, description = "Unknown content type or entry", body = ErrorBody),
+    ))]
 pub(crate) async fn revision(
     _caller: Caller,
     req: HttpRequest,
@@ -395,6 +517,19 @@ pub(crate) async fn revision(
     Ok(HttpResponse::Ok().json(revision))
 }
 
+/// Restore a version
+///
+/// A new draft version with the fields and slug of the given one, validated against the
+/// current schema. `If-Match` is optional.
+#[utoipa::path(post, path = "/api/v1/entries/{type}/{id}/revisions/{version}/restore", tag = "revisions",
+    params(("type" = String, Path, description = "Content type"), ("id" = String, Path, description = "Entry id"),
+        ("version" = i64, Path, description = "Version to restore")),
+    responses(
+        (status = 200, description = "The new version", body = Entry),
+        (status = 404, description = "Unknown content type or entry", body = ErrorBody),
+        (status = 412, description = "Stale If-Match", body = ErrorBody),
+        (status = 422, description = "The old fields are invalid under the current schema", body = ErrorBody),
+    ))]
 pub(crate) async fn restore(
     caller: Caller,
     req: HttpRequest,

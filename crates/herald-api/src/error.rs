@@ -10,7 +10,7 @@ use herald_store::StoreError;
 use serde::Serialize;
 
 /// Stable error codes of contract §3. Never rename one: clients match on them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     InvalidJson,
@@ -126,17 +126,20 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: BodyError<'a>,
+/// The body of every error response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct BodyError<'a> {
-    code: Code,
-    message: &'a str,
-    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
-    details: &'a [FieldError],
+/// What went wrong: a stable code, a message for people and, for validation, every failing
+/// path.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: Code,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<FieldError>,
 }
 
 impl ResponseError for ApiError {
@@ -152,11 +155,11 @@ impl ResponseError for ApiError {
         {
             response.insert_header((header::ETAG, value));
         }
-        response.json(Body {
-            error: BodyError {
+        response.json(ErrorBody {
+            error: ErrorDetail {
                 code: self.code,
-                message: &self.message,
-                details: &self.details,
+                message: self.message.clone(),
+                details: self.details.clone(),
             },
         })
     }

@@ -8,10 +8,17 @@ use crate::error::{ApiError, Code};
 use crate::extract::state;
 use crate::metrics::Metrics;
 
+/// The process is alive
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Alive")))]
 pub(crate) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
+/// The database and the bucket answer
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, description = "Ready"),
+    (status = 503, description = "Not ready; `checks` says which part failed"),
+))]
 pub(crate) async fn readyz(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let state = state(&req)?;
     let database = state.store.ping().await.map_err(|e| e.to_string());
@@ -35,6 +42,9 @@ pub(crate) async fn readyz(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     }
 }
 
+/// Prometheus metrics
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
+    (status = 200, description = "Request counts and latencies by route and status", content_type = "text/plain")))]
 pub(crate) async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")

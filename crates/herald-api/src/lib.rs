@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 mod health;
 pub mod metrics;
+pub mod openapi;
 mod patch;
 
 use std::path::PathBuf;
@@ -101,6 +102,7 @@ pub fn app(
         .route("/metrics", web::get().to(health::metrics))
         .service(
             web::scope("/api/v1")
+                .service(resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
                 .service(resource("/content-types").route(web::get().to(content_types::list)))
                 .service(resource("/content-types/{type}").route(web::get().to(content_types::get)))
                 .service(

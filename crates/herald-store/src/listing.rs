@@ -78,7 +78,7 @@ pub struct ListQuery {
 }
 
 /// One page of a listing.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page {
     pub items: Vec<Entry>,
     /// Pass as `cursor` for the next page; `None` on the last page.

@@ -9,7 +9,7 @@ use crate::entity::{entries, revisions};
 use crate::time::from_micros;
 
 /// Where an entry stands in the workflow (contract §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Draft,
@@ -44,7 +44,7 @@ impl Status {
 }
 
 /// An entry at its current version, as the API returns it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Entry {
     pub id: String,
     #[serde(rename = "type")]
@@ -53,6 +53,8 @@ pub struct Entry {
     pub slug: String,
     pub status: Status,
     pub version: i64,
+    /// The entry's content, as its content type describes it.
+    #[schema(value_type = Object)]
     pub fields: Map<String, Value>,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
@@ -87,12 +89,13 @@ impl TryFrom<entries::Model> for Entry {
 }
 
 /// One version in an entry's history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Revision {
     pub entry_id: String,
     pub version: i64,
     pub slug: String,
     pub status: Status,
+    #[schema(value_type = Object)]
     pub fields: Map<String, Value>,
     pub author: String,
     pub created_at: DateTime<Utc>,

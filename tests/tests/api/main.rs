@@ -14,5 +14,6 @@ mod entries;
 mod errors;
 mod hostile;
 mod listing;
+mod openapi;
 mod operations;
 mod revisions;

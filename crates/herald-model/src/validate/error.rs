@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Serialize;
 
 /// Stable machine codes of field problems. Never rename one: clients match on them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// A required value is absent, `null`, empty text or an empty list.
@@ -115,7 +115,7 @@ impl fmt::Display for ErrorCode {
 }
 
 /// One problem with one value of an entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// JSON path from the request body: `fields.products[3]`, `fields.seo.title`, `slug`.
     pub path: String,

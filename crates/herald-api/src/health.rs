@@ -21,6 +21,14 @@ pub(crate) async fn healthz() -> HttpResponse {
 ))]
 pub(crate) async fn readyz(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let state = state(&req)?;
+    if state
+        .shutting_down
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return Ok(HttpResponse::ServiceUnavailable().json(json!({
+            "error": {"code": Code::Unavailable, "message": "shutting down"}
+        })));
+    }
     let database = state.store.ping().await.map_err(|e| e.to_string());
     let bucket = match &state.bucket_dir {
         Some(dir) if !dir.is_dir() => Err(format!("{} is not a folder", dir.display())),

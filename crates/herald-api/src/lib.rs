@@ -56,6 +56,9 @@ pub struct AppState {
     pub limits: Limits,
     /// The local bucket folder, checked by `/readyz` (none for cloud buckets).
     pub bucket_dir: Option<PathBuf>,
+    /// Set when a shutdown signal arrives: `/readyz` answers 503 so load balancers stop sending
+    /// traffic while in-flight requests finish.
+    pub shutting_down: std::sync::atomic::AtomicBool,
 }
 
 /// The content type named in a path, or 404 `unknown_content_type`.

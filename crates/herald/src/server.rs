@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::dev::ServerHandle;
 use actix_web::{HttpServer, web};
@@ -63,6 +64,16 @@ pub struct Running {
     /// Completes when the server has stopped.
     pub server: actix_web::dev::Server,
     pub store: Store,
+    pub state: web::Data<AppState>,
+}
+
+impl Running {
+    /// Marks the server as shutting down (`/readyz` answers 503), stops accepting
+    /// connections and waits for in-flight requests, at most the configured grace period.
+    pub async fn shut_down(handle: &ServerHandle, state: &AppState) {
+        state.shutting_down.store(true, Ordering::Relaxed);
+        handle.stop(true).await;
+    }
 }
 
 impl std::fmt::Debug for Running {
@@ -120,11 +131,14 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
             max_list_limit: u64::from(settings.limits.max_list_limit),
         },
         bucket_dir,
+        shutting_down: AtomicBool::new(false),
     });
     let metrics = web::Data::new(Metrics::default());
     let listen = settings.listen;
+    let app_state = state.clone();
     let server = HttpServer::new(move || herald_api::app(state.clone(), metrics.clone()))
         .shutdown_timeout(settings.shutdown.grace.as_secs())
+        .disable_signals()
         .bind(listen)
         .map_err(|error| StartError::Bind {
             addr: listen,
@@ -137,5 +151,6 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         handle: server.handle(),
         server,
         store,
+        state: app_state,
     })
 }

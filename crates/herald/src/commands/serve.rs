@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::server::{StartError, start};
+use crate::server::{Running, StartError, start};
 use crate::settings::{LogFormat, LogSettings, ServeArgs, Settings};
 
 /// Runs the server until SIGINT or SIGTERM, then lets in-flight requests finish.
@@ -23,6 +23,12 @@ pub(crate) fn serve(args: &ServeArgs, out: &mut impl Write) -> anyhow::Result<Ex
         tracing::info!(addr = %running.addr, "listening");
         writeln!(out, "Herald is listening on http://{}", running.addr)?;
         out.flush()?;
+        let (handle, state) = (running.handle.clone(), running.state.clone());
+        actix_web::rt::spawn(async move {
+            let signal = shutdown_signal().await;
+            tracing::info!(signal, "shutting down: finishing in-flight requests");
+            Running::shut_down(&handle, &state).await;
+        });
         running.server.await?;
         running.store.close().await;
         tracing::info!("stopped");
@@ -42,4 +48,27 @@ pub(crate) fn init_logging(log: &LogSettings) {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM and names it.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = terminate.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }

@@ -1,0 +1,230 @@
+//! `herald import`, `herald export`, `herald schema check --database` and the refusal of
+//! `herald serve` to start on a breaking schema change, run as the real binary.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+fn schemas() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas")
+}
+
+/// `herald <args>` with no `HERALD_*` setting inherited from the test run.
+fn herald(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
+    command.args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("HERALD_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("RUST_LOG", "warn");
+    command
+}
+
+fn run(command: &mut Command, stdin: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("herald runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("herald finishes")
+}
+
+const ID: &str = "0193a3e4-7c1e-7b4a-9f00-3c2d1e0f9a11";
+
+/// An export of one promo banner with two versions; its headline is 70 characters.
+fn export_lines() -> Vec<Value> {
+    let headline = "x".repeat(70);
+    let entry = |discount: i64| json!({"headline": headline, "discount": discount, "cta_label": "Shop now", "channel": "web"});
+    vec![
+        json!({"kind": "entry", "id": ID, "type": "promo_banner", "locale": "en", "slug": "long-banner",
+               "status": "draft", "version": 2, "fields": entry(20),
+               "created_at": "2026-11-20T10:00:00Z", "created_by": "ana",
+               "updated_at": "2026-11-21T09:30:00.250Z", "updated_by": "bo",
+               "published_version": null, "publish_at": null, "unpublish_at": null}),
+        json!({"kind": "revision", "entry_id": ID, "version": 1, "slug": "long-banner", "status": "draft",
+               "fields": entry(10), "author": "ana", "created_at": "2026-11-20T10:00:00Z"}),
+        json!({"kind": "revision", "entry_id": ID, "version": 2, "slug": "long-banner", "status": "draft",
+               "fields": entry(20), "author": "bo", "created_at": "2026-11-21T09:30:00.250Z"}),
+    ]
+}
+
+fn jsonl(lines: &[Value]) -> String {
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+fn parse_jsonl(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+#[test]
+fn import_then_export_gives_the_same_content() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().to_str().expect("utf-8 path");
+    let schemas = schemas();
+    let schemas = schemas.to_str().expect("utf-8 path");
+    let input = export_lines();
+
+    let imported = run(
+        &mut herald(&["import", "--data-dir", data, "--schemas", schemas]),
+        &jsonl(&input),
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&imported.stdout),
+        "imported 1 entries and 2 revisions\n"
+    );
+
+    let exported = run(
+        &mut herald(&["export", "--data-dir", data, "--schemas", schemas]),
+        "",
+    );
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let output = parse_jsonl(&String::from_utf8_lossy(&exported.stdout));
+    let normalize = |mut v: Value| {
+        for key in ["created_at", "updated_at"] {
+            if let Some(t) = v.get(key).and_then(Value::as_str) {
+                let t = chrono_like(t);
+                v[key] = json!(t);
+            }
+        }
+        v
+    };
+    assert_eq!(
+        output.into_iter().map(normalize).collect::<Vec<_>>(),
+        input.into_iter().map(normalize).collect::<Vec<_>>()
+    );
+
+    // Importing the same content again is refused as a whole.
+    let again = run(
+        &mut herald(&["import", "--data-dir", data, "--schemas", schemas]),
+        &jsonl(&export_lines()),
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+/// Timestamps compare as instants: `10:00:00Z` and `10:00:00.000000Z` are the same.
+fn chrono_like(text: &str) -> String {
+    let (date_time, _) = text.split_once('Z').unwrap_or((text, ""));
+    let (whole, fraction) = date_time.split_once('.').unwrap_or((date_time, "0"));
+    let micros: String = format!("{fraction:0<6}").chars().take(6).collect();
+    format!("{whole}.{micros}Z")
+}
+
+#[test]
+fn breaking_schema_change_is_reported_and_refused() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().to_str().expect("utf-8 path").to_owned();
+    let original = schemas();
+    let imported = run(
+        &mut herald(&[
+            "import",
+            "--data-dir",
+            &data,
+            "--schemas",
+            original.to_str().expect("utf-8"),
+        ]),
+        &jsonl(&export_lines()),
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+
+    // The same schemas, but headlines at most 60 characters: the stored 70 breaks it.
+    let changed = dir.path().join("schemas");
+    fs::create_dir_all(&changed).expect("a folder");
+    for file in fs::read_dir(&original).expect("schemas") {
+        let file = file.expect("a file").path();
+        if file.extension().is_some_and(|e| e == "json") {
+            let text = fs::read_to_string(&file).expect("read");
+            let text = if file.ends_with("promo_banner.json") {
+                text.replacen("\"max_length\": 80", "\"max_length\": 60", 1)
+            } else {
+                text
+            };
+            fs::write(changed.join(file.file_name().expect("a name")), text).expect("write");
+        }
+    }
+    let changed = changed.to_str().expect("utf-8").to_owned();
+    let database = format!("sqlite://{data}/herald.db");
+
+    let check = run(
+        &mut herald(&[
+            "schema",
+            "check",
+            "--dir",
+            &changed,
+            "--database",
+            &database,
+        ]),
+        "",
+    );
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout
+            .contains("BREAKING: promo_banner: fields.headline: max_length lowered from 80 to 60"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(ID), "{stdout}");
+    assert!(stdout.contains("1 affected entries"), "{stdout}");
+
+    let serve = run(
+        &mut herald(&[
+            "serve",
+            "--data-dir",
+            &data,
+            "--schemas",
+            &changed,
+            "--listen",
+            "127.0.0.1:0",
+        ]),
+        "",
+    );
+    let stdout = String::from_utf8_lossy(&serve.stdout);
+    assert_eq!(serve.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains(ID), "{stdout}");
+
+    // With the original schemas the same database is fine.
+    let ok = run(
+        &mut herald(&[
+            "schema",
+            "check",
+            "--database",
+            &database,
+            "--dir",
+            original.to_str().expect("utf-8"),
+        ]),
+        "",
+    );
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+}

@@ -362,17 +362,31 @@ pub(crate) async fn patch(
             }
         }
     }
-    let current = state.store.get_entry(&content_type.name, &id).await?;
-    let mut fields = Value::Object(current.fields);
-    if let Some(fields_patch) = fields_patch {
-        merge_patch(&mut fields, fields_patch);
-    }
-    let update = EntryUpdate { slug, fields };
-    let version = if_match.version(current.version);
-    let entry = state
-        .store
-        .update_entry(content_type, &id, version, update, &caller.id)
-        .await?;
+    // With `If-Match: *` another writer may slip in between reading and writing: the patch is
+    // then applied again to the newer version, a few times at most.
+    let attempts = if if_match == IfMatch::Any { 5 } else { 1 };
+    let mut attempt = 0;
+    let entry = loop {
+        attempt += 1;
+        let current = state.store.get_entry(&content_type.name, &id).await?;
+        let mut fields = Value::Object(current.fields);
+        if let Some(fields_patch) = fields_patch.clone() {
+            merge_patch(&mut fields, fields_patch);
+        }
+        let update = EntryUpdate {
+            slug: slug.clone(),
+            fields,
+        };
+        let version = if_match.version(current.version);
+        match state
+            .store
+            .update_entry(content_type, &id, version, update, &caller.id)
+            .await
+        {
+            Err(herald_store::StoreError::VersionMismatch { .. }) if attempt < attempts => continue,
+            result => break result?,
+        }
+    };
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
 }
 
@@ -402,24 +416,33 @@ pub(crate) async fn replace(
     let if_match = IfMatch::required(&req)?;
     let body = body.0;
     let fields = required_fields(body.fields)?;
-    let version = match if_match {
-        IfMatch::Version(v) => v,
-        IfMatch::Any => {
-            state
-                .store
-                .get_entry(&content_type.name, &id)
-                .await?
-                .version
+    let attempts = if if_match == IfMatch::Any { 5 } else { 1 };
+    let mut attempt = 0;
+    let entry = loop {
+        attempt += 1;
+        let version = match if_match {
+            IfMatch::Version(v) => v,
+            IfMatch::Any => {
+                state
+                    .store
+                    .get_entry(&content_type.name, &id)
+                    .await?
+                    .version
+            }
+        };
+        let update = EntryUpdate {
+            slug: body.slug.clone(),
+            fields: fields.clone(),
+        };
+        match state
+            .store
+            .update_entry(content_type, &id, version, update, &caller.id)
+            .await
+        {
+            Err(herald_store::StoreError::VersionMismatch { .. }) if attempt < attempts => continue,
+            result => break result?,
         }
     };
-    let update = EntryUpdate {
-        slug: body.slug,
-        fields,
-    };
-    let entry = state
-        .store
-        .update_entry(content_type, &id, version, update, &caller.id)
-        .await?;
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
 }
 

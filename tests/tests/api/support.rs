@@ -146,6 +146,7 @@ impl TestServer {
             handle,
             server,
             store,
+            ..
         } = running;
         actix_web::rt::spawn(server);
         TestServer {

@@ -111,8 +111,9 @@ impl Store {
             None,
         )
         .await?;
+        let written = find(&txn, &content_type.name, &id).await?;
         txn.commit().await?;
-        self.get_entry(&content_type.name, &id).await
+        written.try_into()
     }
 
     /// The entry at its current version.
@@ -120,7 +121,8 @@ impl Store {
         find(&self.read, type_name, id).await?.try_into()
     }
 
-    /// Replaces the fields (and maybe the slug) of the entry at `expected_version`. Editing an
+    /// Replaces the fields (and maybe the slug) of the entry at `expected_version`. Like every
+    /// write here it returns the entry as written, read inside its transaction. Editing an
     /// approved or published entry makes it a draft again; the published version stays live.
     pub async fn update_entry(
         &self,
@@ -150,8 +152,9 @@ impl Store {
         };
         self.write_version(&txn, content_type, &current, prepared, status, actor, None)
             .await?;
+        let written = find(&txn, &content_type.name, id).await?;
         txn.commit().await?;
-        self.get_entry(&content_type.name, id).await
+        written.try_into()
     }
 
     /// Archives the entry (contract: `DELETE` archives; nothing is destroyed).
@@ -188,8 +191,9 @@ impl Store {
             Some("archived".to_owned()),
         )
         .await?;
+        let written = find(&txn, &content_type.name, id).await?;
         txn.commit().await?;
-        self.get_entry(&content_type.name, id).await
+        written.try_into()
     }
 
     /// The history, newest first: versions below `before` (all when `None`), at most `limit`.
@@ -265,8 +269,9 @@ impl Store {
             Some(format!("restored from version {version}")),
         )
         .await?;
+        let written = find(&txn, &content_type.name, id).await?;
         txn.commit().await?;
-        self.get_entry(&content_type.name, id).await
+        written.try_into()
     }
 
     /// Writes version `current.version + 1` with its revision and unique values.
@@ -628,4 +633,46 @@ async fn append_revision(
     .exec_without_returning(txn)
     .await?;
     Ok(())
+}
+
+/// Where a referenced entry lives: enough to build its bucket path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryLocation {
+    pub id: String,
+    pub type_name: String,
+    pub locale: String,
+    pub slug: String,
+    pub status: Status,
+}
+
+impl Store {
+    /// The type, locale, slug and status of each existing entry among `ids`.
+    pub async fn locate_entries(&self, ids: &[&str]) -> Result<Vec<EntryLocation>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(String, String, String, String, String)> = entries::Entity::find()
+            .select_only()
+            .column(entries::Column::Id)
+            .column(entries::Column::TypeName)
+            .column(entries::Column::Locale)
+            .column(entries::Column::Slug)
+            .column(entries::Column::Status)
+            .filter(entries::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple()
+            .all(&self.read)
+            .await?;
+        rows.into_iter()
+            .map(|(id, type_name, locale, slug, status)| {
+                Ok(EntryLocation {
+                    status: Status::parse(&status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("status `{status}`")))?,
+                    id,
+                    type_name,
+                    locale,
+                    slug,
+                })
+            })
+            .collect()
+    }
 }

@@ -17,7 +17,7 @@ mod time;
 mod types;
 
 pub use connect::Store;
-pub use entries::{EntryUpdate, NewEntry};
+pub use entries::{EntryLocation, EntryUpdate, NewEntry};
 pub use error::StoreError;
 pub use export::{ExportLine, ImportSummary};
 pub use listing::{ListQuery, Page, Sort};

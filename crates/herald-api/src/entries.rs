@@ -575,3 +575,78 @@ pub(crate) async fn restore(
         })?;
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
 }
+
+/// What the preview resolves against: the referenced entries, looked up once.
+struct PreviewResolver {
+    entries: Vec<herald_store::EntryLocation>,
+}
+
+impl herald_model::render::Resolver for PreviewResolver {
+    fn reference(
+        &self,
+        type_name: &str,
+        id: &str,
+    ) -> Option<herald_model::render::ResolvedReference> {
+        self.entries
+            .iter()
+            .find(|e| e.id == id && e.type_name == type_name)
+            .map(|e| herald_model::render::ResolvedReference {
+                slug: e.slug.clone(),
+                locale: e.locale.clone(),
+            })
+    }
+
+    fn asset(&self, _id: &str) -> Option<herald_model::render::ResolvedAsset> {
+        // Assets are stored with the assets issue; until then none resolves.
+        None
+    }
+}
+
+/// Preview the published JSON
+///
+/// Exactly what publishing would write for the current version: Markdown rendered and
+/// sanitized, references resolved to their bucket paths.
+#[utoipa::path(get, path = "/api/v1/entries/{type}/{id}/preview", tag = "entries",
+    params(("type" = String, Path, description = "Content type"), ("id" = String, Path, description = "Entry id")),
+    responses(
+        (status = 200, description = "The published JSON of contract §4", body = Object),
+        (status = 404, description = "Unknown content type or entry", body = ErrorBody),
+        (status = 422, description = "A reference or asset does not resolve", body = ErrorBody),
+    ))]
+pub(crate) async fn preview(
+    _caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let (type_name, id) = path.into_inner();
+    let content_type = content_type(state, &type_name)?;
+    let entry = state.store.get_entry(&content_type.name, &id).await?;
+    let validated = content_type
+        .validate(Value::Object(entry.fields.clone()))
+        .map_err(ApiError::validation)?;
+    let ids: Vec<&str> = validated.references.iter().map(|r| r.id.as_str()).collect();
+    let resolver = PreviewResolver {
+        entries: state.store.locate_entries(&ids).await?,
+    };
+    let meta = herald_model::render::EntryMeta {
+        id: &entry.id,
+        type_name: &entry.type_name,
+        locale: &entry.locale,
+        slug: &entry.slug,
+        version: entry.version,
+        published_at: Utc::now(),
+        fallback_from: None,
+    };
+    let rendered =
+        herald_model::render::render_entry(content_type, &meta, &validated.fields, &resolver)
+            .map_err(|errors| {
+                let details = errors
+                    .0
+                    .into_iter()
+                    .map(|e| FieldError::new(e.path, e.code, e.message))
+                    .collect();
+                ApiError::validation(ValidationErrors(details))
+            })?;
+    Ok(HttpResponse::Ok().json(rendered))
+}

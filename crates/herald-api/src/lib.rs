@@ -125,6 +125,9 @@ pub fn app(
                         .route(web::delete().to(entries::archive)),
                 )
                 .service(
+                    resource("/entries/{type}/{id}/preview").route(web::get().to(entries::preview)),
+                )
+                .service(
                     resource("/entries/{type}/{id}/revisions")
                         .route(web::get().to(entries::revisions)),
                 )

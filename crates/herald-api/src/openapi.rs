@@ -23,6 +23,7 @@ use crate::{content_types, entries, error, health};
         entries::patch,
         entries::replace,
         entries::archive,
+        entries::preview,
         entries::revisions,
         entries::revision,
         entries::restore,

@@ -12,6 +12,7 @@ pub mod compat;
 pub mod json_schema;
 mod locales;
 mod names;
+pub mod render;
 pub mod schema;
 pub mod slug;
 pub mod typescript;

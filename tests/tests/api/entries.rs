@@ -45,3 +45,55 @@ async fn create_read_patch_and_archive() {
     assert_eq!(archived.body["version"], 3);
     server.stop().await;
 }
+
+#[actix_web::test]
+async fn preview_renders_the_published_json() {
+    let server = TestServer::start().await;
+    let faq = server
+        .create("faq", &json!({"fields": {"question": "Can I return sandals?", "answer": "Yes, within **30 days**."}}))
+        .await;
+    let story = server
+        .create(
+            "landing_page",
+            &json!({"fields": {"title": "Summer", "sections": [
+            {"kind": "faq_block", "heading": "Questions", "faqs": [{"id": faq["id"]}],
+             "body": "Hello <script>alert(1)</script> [x](javascript:alert(1))"}]}}),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/entries/landing_page/{}/preview",
+        story["id"].as_str().unwrap_or("")
+    );
+    let preview = server.get(&path).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
+    let body = &preview.body;
+    assert_eq!(body["type"], "landing_page");
+    assert_eq!(body["slug"], "summer");
+    assert_eq!(body["version"], 1);
+    let section = &body["fields"]["sections"][0];
+    assert_eq!(
+        section["faqs"][0]["path"],
+        "content/faq/en/can-i-return-sandals.json"
+    );
+    assert_eq!(section["faqs"][0]["slug"], "can-i-return-sandals");
+    let html = section["body"]["html"].as_str().unwrap_or("");
+    assert!(html.starts_with("<p>Hello"), "{html}");
+    assert!(
+        !html.contains("script") && !html.contains("javascript"),
+        "{html}"
+    );
+    assert_eq!(
+        section["body"]["markdown"],
+        "Hello <script>alert(1)</script> [x](javascript:alert(1))"
+    );
+
+    // The preview follows the type's JSON Schema.
+    let schema = server
+        .get("/api/v1/content-types/landing_page/json-schema")
+        .await
+        .body;
+    let validator = jsonschema::draft202012::new(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    server.stop().await;
+}

@@ -464,10 +464,7 @@ pub(crate) async fn archive(
     let state = state(&req)?;
     let (type_name, id) = path.into_inner();
     let content_type = content_type(state, &type_name)?;
-    let expected = match IfMatch::from_request(&req)? {
-        Some(IfMatch::Version(v)) => Some(v),
-        Some(IfMatch::Any) | None => None,
-    };
+    let expected = IfMatch::from_request(&req)?.and_then(IfMatch::exact);
     let entry = state
         .store
         .archive_entry(content_type, &id, expected, &caller.id)
@@ -561,10 +558,7 @@ pub(crate) async fn restore(
     let state = state(&req)?;
     let (type_name, id, version) = path.into_inner();
     let content_type = content_type(state, &type_name)?;
-    let expected = match IfMatch::from_request(&req)? {
-        Some(IfMatch::Version(v)) => Some(v),
-        Some(IfMatch::Any) | None => None,
-    };
+    let expected = IfMatch::from_request(&req)?.and_then(IfMatch::exact);
     let entry = state
         .store
         .restore_revision(content_type, &id, version, expected, &caller.id)

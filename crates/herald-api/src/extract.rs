@@ -160,6 +160,14 @@ impl IfMatch {
         })
     }
 
+    /// The version named, if any (`None` for `*`).
+    pub fn exact(self) -> Option<i64> {
+        match self {
+            IfMatch::Version(v) => Some(v),
+            IfMatch::Any => None,
+        }
+    }
+
     /// The version to write over: the given one, or the current one for `*`.
     pub fn version(self, current: i64) -> i64 {
         match self {

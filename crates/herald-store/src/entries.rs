@@ -134,11 +134,7 @@ impl Store {
     ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
         let current = find(&txn, &content_type.name, id).await?;
-        if current.version != expected_version {
-            return Err(StoreError::VersionMismatch {
-                current: current.version,
-            });
-        }
+        check_version(&current, Some(expected_version))?;
         let prepared = prepare(
             content_type,
             update.fields,
@@ -167,11 +163,7 @@ impl Store {
     ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
         let current = find(&txn, &content_type.name, id).await?;
-        if expected_version.is_some_and(|v| v != current.version) {
-            return Err(StoreError::VersionMismatch {
-                current: current.version,
-            });
-        }
+        check_version(&current, expected_version)?;
         if current.status == Status::Archived.as_str() {
             return current.try_into();
         }
@@ -247,11 +239,7 @@ impl Store {
     ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
         let current = find(&txn, &content_type.name, id).await?;
-        if expected_version.is_some_and(|v| v != current.version) {
-            return Err(StoreError::VersionMismatch {
-                current: current.version,
-            });
-        }
+        check_version(&current, expected_version)?;
         let old = revisions::Entity::find_by_id((id.to_owned(), version))
             .one(&txn)
             .await?
@@ -347,6 +335,16 @@ impl Store {
             note,
         )
         .await
+    }
+}
+
+/// `VersionMismatch` when the client named a version that is not the current one.
+fn check_version(current: &entries::Model, expected: Option<i64>) -> Result<(), StoreError> {
+    match expected {
+        Some(expected) if expected != current.version => Err(StoreError::VersionMismatch {
+            current: current.version,
+        }),
+        _ => Ok(()),
     }
 }
 

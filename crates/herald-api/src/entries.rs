@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use herald_model::{ContentType, ErrorCode, FieldError, ValidationErrors};
-use herald_store::{Entry, EntryUpdate, ListQuery, NewEntry, Page, Revision, Sort, Status};
+use herald_store::{Entry, ListQuery, NewEntry, Page, Revision, Sort, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -362,31 +362,25 @@ pub(crate) async fn patch(
             }
         }
     }
-    // With `If-Match: *` another writer may slip in between reading and writing: the patch is
-    // then applied again to the newer version, a few times at most.
-    let attempts = if if_match == IfMatch::Any { 5 } else { 1 };
-    let mut attempt = 0;
-    let entry = loop {
-        attempt += 1;
-        let current = state.store.get_entry(&content_type.name, &id).await?;
-        let mut fields = Value::Object(current.fields);
-        if let Some(fields_patch) = fields_patch.clone() {
-            merge_patch(&mut fields, fields_patch);
-        }
-        let update = EntryUpdate {
-            slug: slug.clone(),
-            fields,
-        };
-        let version = if_match.version(current.version);
-        match state
-            .store
-            .update_entry(content_type, &id, version, update, &caller.id)
-            .await
-        {
-            Err(herald_store::StoreError::VersionMismatch { .. }) if attempt < attempts => continue,
-            result => break result?,
-        }
-    };
+    // The patch is applied to the stored fields inside the write transaction, so with
+    // `If-Match: *` no concurrent change is lost either.
+    let entry = state
+        .store
+        .update_entry_with(
+            content_type,
+            &id,
+            if_match.exact(),
+            slug,
+            |current| {
+                let mut fields = Value::Object(current);
+                if let Some(fields_patch) = fields_patch {
+                    merge_patch(&mut fields, fields_patch);
+                }
+                fields
+            },
+            &caller.id,
+        )
+        .await?;
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
 }
 
@@ -416,33 +410,17 @@ pub(crate) async fn replace(
     let if_match = IfMatch::required(&req)?;
     let body = body.0;
     let fields = required_fields(body.fields)?;
-    let attempts = if if_match == IfMatch::Any { 5 } else { 1 };
-    let mut attempt = 0;
-    let entry = loop {
-        attempt += 1;
-        let version = match if_match {
-            IfMatch::Version(v) => v,
-            IfMatch::Any => {
-                state
-                    .store
-                    .get_entry(&content_type.name, &id)
-                    .await?
-                    .version
-            }
-        };
-        let update = EntryUpdate {
-            slug: body.slug.clone(),
-            fields: fields.clone(),
-        };
-        match state
-            .store
-            .update_entry(content_type, &id, version, update, &caller.id)
-            .await
-        {
-            Err(herald_store::StoreError::VersionMismatch { .. }) if attempt < attempts => continue,
-            result => break result?,
-        }
-    };
+    let entry = state
+        .store
+        .update_entry_with(
+            content_type,
+            &id,
+            if_match.exact(),
+            body.slug,
+            |_| fields,
+            &caller.id,
+        )
+        .await?;
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
 }
 

@@ -132,15 +132,35 @@ impl Store {
         update: EntryUpdate,
         actor: &str,
     ) -> Result<Entry, StoreError> {
+        let EntryUpdate { slug, fields } = update;
+        self.update_entry_with(
+            content_type,
+            id,
+            Some(expected_version),
+            slug,
+            |_| fields,
+            actor,
+        )
+        .await
+    }
+
+    /// Like [`Store::update_entry`], but the new fields are computed from the current ones
+    /// inside the write transaction (a merge patch), and `expected_version: None` writes over
+    /// whatever version is current (`If-Match: *`) without ever losing a concurrent change.
+    pub async fn update_entry_with(
+        &self,
+        content_type: &ContentType,
+        id: &str,
+        expected_version: Option<i64>,
+        slug: Option<String>,
+        new_fields: impl FnOnce(Map<String, Value>) -> Value,
+        actor: &str,
+    ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
         let current = find(&txn, &content_type.name, id).await?;
-        check_version(&current, Some(expected_version))?;
-        let prepared = prepare(
-            content_type,
-            update.fields,
-            update.slug.as_deref(),
-            Some(&current.slug),
-        )?;
+        check_version(&current, expected_version)?;
+        let fields = new_fields(crate::types::parse_fields(&current.fields)?);
+        let prepared = prepare(content_type, fields, slug.as_deref(), Some(&current.slug))?;
         let status = match Status::parse(&current.status) {
             Some(Status::Approved | Status::Published) => Status::Draft,
             Some(status) => status,

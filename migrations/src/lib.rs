@@ -5,6 +5,11 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_entries;
+mod m20261123_000002_auth;
+mod m20261123_000003_publishing;
+mod m20261123_000004_assets;
+
+pub use m20261123_000003_publishing::BACKFILL_PUBLISHED;
 
 /// Every migration, oldest first. Never edit or reorder a released one: add a new one.
 #[derive(Debug)]
@@ -13,6 +18,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_entries::Migration)]
+        vec![
+            Box::new(m20261122_000001_entries::Migration),
+            Box::new(m20261123_000002_auth::Migration),
+            Box::new(m20261123_000003_publishing::Migration),
+            Box::new(m20261123_000004_assets::Migration),
+        ]
     }
 }

@@ -4,14 +4,21 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::content_type;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Caller, state};
+use crate::extract::{Authorized, Viewer, state};
 
 /// The content types
 #[utoipa::path(get, path = "/api/v1/content-types", tag = "content types",
-    responses((status = 200, description = "`{items: [content type]}`: every loaded schema", body = Object)))]
-pub(crate) async fn list(_caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    responses((status = 200, description = "`{items: [content type]}`: every loaded schema the caller may access", body = Object)))]
+pub(crate) async fn list(
+    caller: Authorized<Viewer>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let state = state(&req)?;
-    let items: Vec<_> = state.schemas.iter().collect();
+    let items: Vec<_> = state
+        .schemas
+        .iter()
+        .filter(|t| caller.principal.may_access(&t.name))
+        .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
@@ -23,7 +30,7 @@ pub(crate) async fn list(_caller: Caller, req: HttpRequest) -> Result<HttpRespon
         (status = 404, description = "Unknown content type", body = ErrorBody),
     ))]
 pub(crate) async fn get(
-    _caller: Caller,
+    _caller: Authorized<Viewer>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -39,7 +46,7 @@ pub(crate) async fn get(
         (status = 404, description = "Unknown content type", body = ErrorBody),
     ))]
 pub(crate) async fn json_schema(
-    _caller: Caller,
+    _caller: Authorized<Viewer>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {

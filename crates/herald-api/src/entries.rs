@@ -4,14 +4,17 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use herald_model::{ContentType, ErrorCode, FieldError, ValidationErrors};
 use herald_store::{Entry, ListQuery, NewEntry, Page, Revision, Sort, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{ApiError, Code, ErrorBody};
-use crate::extract::{Caller, IfMatch, JsonBody, QueryParams, state};
+use crate::extract::{
+    Authorized, Editor, IfMatch, JsonBody, Publisher, QueryParams, Viewer, parse_limit, parse_time,
+    state,
+};
 use crate::patch::merge_patch;
 use crate::{AppState, content_type};
 
@@ -167,7 +170,7 @@ fn required_fields(fields: Option<Value>) -> Result<Value, ApiError> {
         (status = 422, description = "Invalid fields", body = ErrorBody),
     ))]
 pub(crate) async fn create(
-    caller: Caller,
+    caller: Authorized<Editor>,
     req: HttpRequest,
     path: web::Path<String>,
     body: JsonBody<CreateBody>,
@@ -183,7 +186,7 @@ pub(crate) async fn create(
     };
     let entry = state
         .store
-        .create_entry(content_type, input, &caller.id)
+        .create_entry(content_type, input, &caller.actor())
         .await?;
     let mut response = entry_response(actix_web::http::StatusCode::CREATED, &entry);
     if let Ok(location) =
@@ -203,7 +206,7 @@ pub(crate) async fn create(
         (status = 404, description = "Unknown content type or entry", body = ErrorBody),
     ))]
 pub(crate) async fn get(
-    _caller: Caller,
+    _caller: Authorized<Viewer>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -239,7 +242,7 @@ pub(crate) async fn get(
         (status = 404, description = "Unknown content type", body = ErrorBody),
     ))]
 pub(crate) async fn list(
-    _caller: Caller,
+    _caller: Authorized<Viewer>,
     req: HttpRequest,
     path: web::Path<String>,
     params: QueryParams<ListParams>,
@@ -254,7 +257,12 @@ pub(crate) async fn list(
                     .locales
                     .canonical(&locale)
                     .map(str::to_owned)
-                    .ok_or_else(|| ApiError::invalid_query(format!("locale: `{locale}` is not a configured locale ({})", state.locales.all.join(", "))))?,
+                    .ok_or_else(|| {
+                        ApiError::invalid_query(format!(
+                            "locale: `{locale}` is not a configured locale ({})",
+                            state.locales.all.join(", ")
+                        ))
+                    })?,
             ),
             None => None,
         },
@@ -268,14 +276,7 @@ pub(crate) async fn list(
             None => None,
         },
         q: params.q.filter(|q| !q.trim().is_empty()),
-        updated_since: match params.updated_since {
-            Some(since) => Some(
-                DateTime::parse_from_rfc3339(&since)
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|_| ApiError::invalid_query(format!("updated_since: `{since}` is not an RFC 3339 date-time like 2026-11-22T10:00:00Z")))?,
-            ),
-            None => None,
-        },
+        updated_since: parse_time("updated_since", params.updated_since)?,
         sort: match params.sort {
             Some(sort) => Sort::parse(&sort).ok_or_else(|| {
                 ApiError::invalid_query(format!(
@@ -295,18 +296,6 @@ pub(crate) async fn list(
     Ok(HttpResponse::Ok().json(page))
 }
 
-fn parse_limit(limit: Option<&str>, max: u64) -> Result<u64, ApiError> {
-    match limit {
-        None => Ok(max.min(50)),
-        Some(text) => match text.parse::<u64>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::invalid_query(format!(
-                "limit: a whole number from 1 to {max}, not `{text}`"
-            ))),
-        },
-    }
-}
-
 /// Edit an entry (JSON merge patch)
 ///
 /// RFC 7396 merge patch of `{slug?, fields?}`; `null` removes a field. Needs `If-Match`.
@@ -324,7 +313,7 @@ fn parse_limit(limit: Option<&str>, max: u64) -> Result<u64, ApiError> {
         (status = 428, description = "If-Match missing", body = ErrorBody),
     ))]
 pub(crate) async fn patch(
-    caller: Caller,
+    caller: Authorized<Editor>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
     body: JsonBody<Value>,
@@ -378,7 +367,7 @@ pub(crate) async fn patch(
                 }
                 fields
             },
-            &caller.id,
+            &caller.actor(),
         )
         .await?;
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
@@ -399,7 +388,7 @@ pub(crate) async fn patch(
         (status = 428, description = "If-Match missing", body = ErrorBody),
     ))]
 pub(crate) async fn replace(
-    caller: Caller,
+    caller: Authorized<Editor>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
     body: JsonBody<ReplaceBody>,
@@ -418,7 +407,7 @@ pub(crate) async fn replace(
             if_match.exact(),
             body.slug,
             |_| fields,
-            &caller.id,
+            &caller.actor(),
         )
         .await?;
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
@@ -426,7 +415,8 @@ pub(crate) async fn replace(
 
 /// Archive an entry
 ///
-/// Nothing is destroyed: the entry keeps its history. `If-Match` is optional.
+/// Nothing is destroyed: the entry keeps its history. A published entry is unpublished first
+/// (an unpublish job removes its objects from the bucket). `If-Match` is optional.
 #[utoipa::path(delete, path = "/api/v1/entries/{type}/{id}", tag = "entries",
     params(("type" = String, Path, description = "Content type"), ("id" = String, Path, description = "Entry id")),
     responses(
@@ -435,7 +425,7 @@ pub(crate) async fn replace(
         (status = 412, description = "Stale If-Match", body = ErrorBody),
     ))]
 pub(crate) async fn archive(
-    caller: Caller,
+    caller: Authorized<Publisher>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -445,8 +435,10 @@ pub(crate) async fn archive(
     let expected = IfMatch::from_request(&req)?.and_then(IfMatch::exact);
     let entry = state
         .store
-        .archive_entry(content_type, &id, expected, &caller.id)
+        .archive_entry(content_type, &id, expected, &caller.actor())
         .await?;
+    // Archiving unpublishes first: the worker removes the objects.
+    state.publish_wake.wake();
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
 }
 
@@ -461,7 +453,7 @@ pub(crate) async fn archive(
         (status = 404, description = "Unknown content type or entry", body = ErrorBody),
     ))]
 pub(crate) async fn revisions(
-    _caller: Caller,
+    _caller: Authorized<Viewer>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
     params: QueryParams<RevisionParams>,
@@ -497,7 +489,7 @@ pub(crate) async fn revisions(
         (status = 404, description = "Unknown content type or entry", body = ErrorBody),
     ))]
 pub(crate) async fn revision(
-    _caller: Caller,
+    _caller: Authorized<Viewer>,
     req: HttpRequest,
     path: web::Path<(String, String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -529,7 +521,7 @@ pub(crate) async fn revision(
         (status = 422, description = "The old fields are invalid under the current schema", body = ErrorBody),
     ))]
 pub(crate) async fn restore(
-    caller: Caller,
+    caller: Authorized<Editor>,
     req: HttpRequest,
     path: web::Path<(String, String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -539,39 +531,13 @@ pub(crate) async fn restore(
     let expected = IfMatch::from_request(&req)?.and_then(IfMatch::exact);
     let entry = state
         .store
-        .restore_revision(content_type, &id, version, expected, &caller.id)
+        .restore_revision(content_type, &id, version, expected, &caller.actor())
         .await
         .map_err(|e| match e {
             herald_store::StoreError::NotFound => ApiError::not_found("entry or revision"),
             other => other.into(),
         })?;
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
-}
-
-/// What the preview resolves against: the referenced entries, looked up once.
-struct PreviewResolver {
-    entries: Vec<herald_store::EntryLocation>,
-}
-
-impl herald_model::render::Resolver for PreviewResolver {
-    fn reference(
-        &self,
-        type_name: &str,
-        id: &str,
-    ) -> Option<herald_model::render::ResolvedReference> {
-        self.entries
-            .iter()
-            .find(|e| e.id == id && e.type_name == type_name)
-            .map(|e| herald_model::render::ResolvedReference {
-                slug: e.slug.clone(),
-                locale: e.locale.clone(),
-            })
-    }
-
-    fn asset(&self, _id: &str) -> Option<herald_model::render::ResolvedAsset> {
-        // Assets are stored with the assets issue; until then none resolves.
-        None
-    }
 }
 
 /// Preview the published JSON
@@ -586,7 +552,7 @@ impl herald_model::render::Resolver for PreviewResolver {
         (status = 422, description = "A reference or asset does not resolve", body = ErrorBody),
     ))]
 pub(crate) async fn preview(
-    _caller: Caller,
+    _caller: Authorized<Viewer>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
@@ -594,31 +560,18 @@ pub(crate) async fn preview(
     let (type_name, id) = path.into_inner();
     let content_type = content_type(state, &type_name)?;
     let entry = state.store.get_entry(&content_type.name, &id).await?;
-    let validated = content_type
-        .validate(Value::Object(entry.fields.clone()))
-        .map_err(ApiError::validation)?;
-    let ids: Vec<&str> = validated.references.iter().map(|r| r.id.as_str()).collect();
-    let resolver = PreviewResolver {
-        entries: state.store.locate_entries(&ids).await?,
-    };
-    let meta = herald_model::render::EntryMeta {
-        id: &entry.id,
-        type_name: &entry.type_name,
-        locale: &entry.locale,
-        slug: &entry.slug,
-        version: entry.version,
-        published_at: Utc::now(),
-        fallback_from: None,
-    };
-    let rendered =
-        herald_model::render::render_entry(content_type, &meta, &validated.fields, &resolver)
-            .map_err(|errors| {
-                let details = errors
-                    .0
-                    .into_iter()
-                    .map(|e| FieldError::new(e.path, e.code, e.message))
-                    .collect();
-                ApiError::validation(ValidationErrors(details))
-            })?;
+    let rendered = herald_publish::preview(
+        &state.store,
+        &state.renderer,
+        content_type,
+        &entry,
+        Utc::now(),
+    )
+    .await
+    .map_err(|error| match error {
+        herald_publish::PreviewError::Invalid(errors) => ApiError::validation(errors),
+        herald_publish::PreviewError::Store(error) => error.into(),
+        other @ herald_publish::PreviewError::Schema(_) => ApiError::internal(&other),
+    })?;
     Ok(HttpResponse::Ok().json(rendered))
 }

@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use herald_auth::AuthError;
 use herald_model::{FieldError, ValidationErrors};
 use herald_store::StoreError;
 use serde::Serialize;
@@ -23,6 +24,7 @@ pub enum Code {
     UnknownContentType,
     MethodNotAllowed,
     SlugTaken,
+    AssetInUse,
     InvalidTransition,
     FourEyes,
     VersionMismatch,
@@ -37,7 +39,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for documentation and tests.
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 21] = [
         Code::InvalidJson,
         Code::InvalidQuery,
         Code::UnknownField,
@@ -48,6 +50,7 @@ impl Code {
         Code::UnknownContentType,
         Code::MethodNotAllowed,
         Code::SlugTaken,
+        Code::AssetInUse,
         Code::InvalidTransition,
         Code::FourEyes,
         Code::VersionMismatch,
@@ -68,7 +71,9 @@ impl Code {
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::NotFound | Code::UnknownContentType => StatusCode::NOT_FOUND,
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Code::SlugTaken | Code::InvalidTransition | Code::FourEyes => StatusCode::CONFLICT,
+            Code::SlugTaken | Code::AssetInUse | Code::InvalidTransition | Code::FourEyes => {
+                StatusCode::CONFLICT
+            }
             Code::VersionMismatch => StatusCode::PRECONDITION_FAILED,
             Code::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -90,6 +95,8 @@ pub struct ApiError {
     pub details: Vec<FieldError>,
     /// The current version, sent as `ETag` with a 412 so the client can reload.
     pub current_version: Option<i64>,
+    /// Seconds to wait, sent as `Retry-After` with a 429.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -99,6 +106,7 @@ impl ApiError {
             message: message.into(),
             details: Vec::new(),
             current_version: None,
+            retry_after: None,
         }
     }
 
@@ -116,6 +124,7 @@ impl ApiError {
             message: errors.summary(),
             details: errors.0,
             current_version: None,
+            retry_after: None,
         }
     }
 
@@ -155,6 +164,20 @@ impl ResponseError for ApiError {
         {
             response.insert_header((header::ETAG, value));
         }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if self.code.status() == StatusCode::UNAUTHORIZED {
+            let error = if self.code == Code::TokenExpired {
+                "invalid_token\", error_description=\"the access token expired"
+            } else {
+                "invalid_token"
+            };
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                format!("Bearer realm=\"herald\", error=\"{error}\""),
+            ));
+        }
         response.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code,
@@ -162,6 +185,24 @@ impl ResponseError for ApiError {
                 details: self.details.clone(),
             },
         })
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Unauthenticated(why) => ApiError::new(Code::Unauthenticated, why),
+            AuthError::TokenExpired => ApiError::new(Code::TokenExpired, error.to_string()),
+            AuthError::Forbidden(why) => ApiError::new(Code::Forbidden, why),
+            AuthError::RateLimited { retry_after } => ApiError {
+                retry_after: Some(retry_after.as_secs().max(1)),
+                ..ApiError::new(Code::RateLimited, error.to_string())
+            },
+            AuthError::Validation(errors) => ApiError::validation(errors),
+            AuthError::NotFound => ApiError::not_found("user or token"),
+            AuthError::Store(error) => error.into(),
+            other @ (AuthError::Config(_) | AuthError::Internal(_)) => ApiError::internal(&other),
+        }
     }
 }
 
@@ -189,7 +230,30 @@ impl From<StoreError> for ApiError {
                     format!("the slug `{slug}` is taken by another entry of this type and locale"),
                 )
             },
+            StoreError::InvalidTransition(message) => {
+                ApiError::new(Code::InvalidTransition, message)
+            }
+            StoreError::FourEyes(message) => ApiError::new(Code::FourEyes, message),
             StoreError::Validation(errors) => ApiError::validation(errors),
+            StoreError::AssetInUse(users) => ApiError {
+                details: users
+                    .iter()
+                    .map(|e| {
+                        FieldError::new(
+                            format!("{}/{}/{}", e.type_name, e.locale, e.slug),
+                            herald_model::ErrorCode::InUse,
+                            format!("entry {} uses this asset", e.id),
+                        )
+                    })
+                    .collect(),
+                ..ApiError::new(
+                    Code::AssetInUse,
+                    format!(
+                        "{} entries use this asset; remove it from them first",
+                        users.len()
+                    ),
+                )
+            },
             StoreError::InvalidCursor(why) => ApiError::invalid_query(format!("cursor: {why}")),
             other @ (StoreError::Corrupt(_) | StoreError::Database(_)) => {
                 ApiError::internal(&other)

@@ -1,12 +1,16 @@
 //! Request extractors that turn every malformed request into a contract error: JSON bodies
-//! (size, media type, syntax, unknown keys), query strings, `If-Match`, and the caller.
+//! (size, media type, syntax, unknown keys), query strings, `If-Match`, and the guard
+//! [`Authorized`] that checks credentials, role and content-type scope.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
+use herald_auth::{Principal, Role};
+use herald_store::Actor;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
@@ -22,40 +26,72 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let media_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            });
+        let media_type = media_type(req);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            match media_type.as_deref() {
-                Some(t)
-                    if t == "application/json"
-                        || (t.starts_with("application/") && t.ends_with("+json")) => {}
-                Some(other) => {
-                    return Err(ApiError::new(
-                        Code::UnsupportedMediaType,
-                        format!("send JSON with Content-Type: application/json, not {other}"),
-                    ));
-                }
-                None => {
-                    return Err(ApiError::new(
-                        Code::UnsupportedMediaType,
-                        "send JSON with Content-Type: application/json",
-                    ));
-                }
-            }
+            require_json(media_type.as_deref())?;
             let bytes = bytes.await.map_err(|error| payload_error(&error))?;
             parse_json(&bytes).map(JsonBody)
         })
     }
+}
+
+/// An optional JSON body: no body at all (or only whitespace) is `T::default()`; anything
+/// else must be JSON like [`JsonBody`]. For workflow steps, whose parameters are optional.
+#[derive(Debug)]
+pub struct OptionalJsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let media_type = media_type(req);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await.map_err(|error| payload_error(&error))?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJsonBody(T::default()));
+            }
+            require_json(media_type.as_deref())?;
+            parse_json(&bytes).map(OptionalJsonBody)
+        })
+    }
+}
+
+/// The media type of the body, lowercased, without parameters.
+fn media_type(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
+/// 415 unless the body is sent as JSON.
+fn require_json(media_type: Option<&str>) -> Result<(), ApiError> {
+    match media_type {
+        Some(t) if is_json(t) => Ok(()),
+        Some(other) => Err(ApiError::new(
+            Code::UnsupportedMediaType,
+            format!("send JSON with Content-Type: application/json, not {other}"),
+        )),
+        None => Err(ApiError::new(
+            Code::UnsupportedMediaType,
+            "send JSON with Content-Type: application/json",
+        )),
+    }
+}
+
+/// `application/json` or any `application/…+json`.
+fn is_json(media_type: &str) -> bool {
+    media_type == "application/json"
+        || (media_type.starts_with("application/") && media_type.ends_with("+json"))
 }
 
 /// Parses a body, classifying serde's errors into contract codes.
@@ -118,6 +154,36 @@ fn serde_urlencoded_from<T: DeserializeOwned>(query: &str) -> Result<T, String> 
         })
 }
 
+/// A page size from `?limit=`: 1 to `max`, 50 (or `max` if smaller) when absent.
+pub(crate) fn parse_limit(limit: Option<&str>, max: u64) -> Result<u64, ApiError> {
+    match limit {
+        None => Ok(max.min(50)),
+        Some(text) => match text.parse::<u64>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::invalid_query(format!(
+                "limit: a whole number from 1 to {max}, not `{text}`"
+            ))),
+        },
+    }
+}
+
+/// An RFC 3339 time from the query parameter `name`.
+pub(crate) fn parse_time(
+    name: &str,
+    text: Option<String>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ApiError> {
+    text.map(|t| {
+        chrono::DateTime::parse_from_rfc3339(&t)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|_| {
+                ApiError::invalid_query(format!(
+                    "{name}: `{t}` is not an RFC 3339 date-time like 2026-11-22T10:00:00Z"
+                ))
+            })
+    })
+    .transpose()
+}
+
 /// The `If-Match` precondition of a write: the version the client read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IfMatch {
@@ -177,24 +243,133 @@ impl IfMatch {
     }
 }
 
-/// Who is calling. Every handler takes one, so the authentication issue can make this the
-/// guard in front of every route without touching the handlers. Until then every caller is
-/// `anonymous`.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// Recorded as `created_by` / `updated_by` and as revision authors.
-    pub id: String,
+/// A role a route requires: the type parameter of [`Authorized`].
+pub trait Requirement {
+    const ROLE: Role;
 }
 
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+/// Signed-in users and tokens of any role.
+#[derive(Debug)]
+pub struct Viewer;
+/// Editors and above.
+#[derive(Debug)]
+pub struct Editor;
+/// Publishers and above.
+#[derive(Debug)]
+pub struct Publisher;
+/// Admins only.
+#[derive(Debug)]
+pub struct Admin;
 
-    fn from_request(_req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(Ok(Caller {
-            id: "anonymous".to_owned(),
-        }))
+impl Requirement for Viewer {
+    const ROLE: Role = Role::Viewer;
+}
+impl Requirement for Editor {
+    const ROLE: Role = Role::Editor;
+}
+impl Requirement for Publisher {
+    const ROLE: Role = Role::Publisher;
+}
+impl Requirement for Admin {
+    const ROLE: Role = Role::Admin;
+}
+
+/// The guard in front of every protected handler: a handler cannot reach its data without
+/// taking one, and one exists only for a request whose bearer credential (an access token or
+/// an API token) is valid (else 401), whose role is `R` or above (else 403) and, on a route
+/// with a `{type}` segment, whose content-type scope includes that type (else 403).
+#[derive(Debug)]
+pub struct Authorized<R> {
+    pub principal: Principal,
+    /// The client's address (the peer, or `X-Forwarded-For` when configured to trust it).
+    pub ip: Option<String>,
+    role: PhantomData<R>,
+}
+
+impl<R> Authorized<R> {
+    /// Who to record in `created_by`, revisions and the audit log.
+    pub fn actor(&self) -> Actor {
+        self.principal.actor(self.ip.clone())
     }
+
+    /// The principal's id.
+    pub fn id(&self) -> &str {
+        &self.principal.id
+    }
+}
+
+impl<R: Requirement + 'static> FromRequest for Authorized<R> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state(&req)?;
+            let credential = bearer(&req)?;
+            let principal = state.auth.authenticate(credential).await?;
+            if !principal.has_role(R::ROLE) {
+                return Err(ApiError::new(
+                    Code::Forbidden,
+                    format!(
+                        "this needs the {} role or above; you are {}",
+                        R::ROLE.as_str(),
+                        principal.role.as_str()
+                    ),
+                ));
+            }
+            if let Some(type_name) = req.match_info().get("type")
+                && !principal.may_access(type_name)
+            {
+                return Err(ApiError::new(
+                    Code::Forbidden,
+                    format!("you may not access content type `{type_name}`"),
+                ));
+            }
+            Ok(Authorized {
+                ip: client_ip(&req, state.trust_forwarded_for),
+                principal,
+                role: PhantomData,
+            })
+        })
+    }
+}
+
+/// The credential of `Authorization: Bearer <credential>`.
+fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::new(
+            Code::Unauthenticated,
+            "sign in: send Authorization: Bearer <token>",
+        )
+    })?;
+    let text = value.to_str().unwrap_or("");
+    let (scheme, credential) = text.split_once(' ').unwrap_or((text, ""));
+    let credential = credential.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || credential.is_empty() {
+        return Err(ApiError::new(
+            Code::Unauthenticated,
+            "the Authorization header must be `Bearer <token>`",
+        ));
+    }
+    Ok(credential)
+}
+
+/// The client's address: the first `X-Forwarded-For` hop when the server sits behind a proxy
+/// it trusts, else the connection's peer.
+pub(crate) fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
+    if trust_forwarded_for
+        && let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+    {
+        return Some(first.to_owned());
+    }
+    req.peer_addr().map(|addr| addr.ip().to_string())
 }
 
 /// The shared state, or a 500 if the app was built without it.

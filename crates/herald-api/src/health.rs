@@ -9,13 +9,13 @@ use crate::extract::state;
 use crate::metrics::Metrics;
 
 /// The process is alive
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "Alive")))]
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, description = "Alive")))]
 pub(crate) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 /// The database and the bucket answer
-#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()), responses(
     (status = 200, description = "Ready"),
     (status = 503, description = "Not ready; `checks` says which part failed"),
 ))]
@@ -51,7 +51,7 @@ pub(crate) async fn readyz(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 }
 
 /// Prometheus metrics
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()), responses(
     (status = 200, description = "Request counts and latencies by route and status", content_type = "text/plain")))]
 pub(crate) async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
     HttpResponse::Ok()

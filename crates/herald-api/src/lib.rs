@@ -1,17 +1,26 @@
 //! Herald's authoring API (contract §3) on actix-web. [`app`] builds the whole application;
 //! the `herald` binary serves it and the tests start the very same app on a random port.
 //!
-//! Every handler takes a [`Caller`] first: the authentication issue turns that extractor into
-//! the guard in front of every route. Every failure is an [`ApiError`] with a contract code.
+//! Every protected handler takes an [`Authorized`] guard first: it cannot run for a request
+//! without valid credentials and the role its route needs. Every failure is an [`ApiError`]
+//! with a contract code.
 
+mod assets;
+mod audit;
 mod content_types;
 mod entries;
 pub mod error;
 pub mod extract;
 mod health;
+mod jobs;
 pub mod metrics;
 pub mod openapi;
 mod patch;
+mod render;
+mod sessions;
+mod tokens;
+mod users;
+mod workflow;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,11 +30,13 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, Next, from_fn};
 use actix_web::{App, HttpResponse, web};
+use herald_auth::Auth;
 use herald_model::{ContentType, Locales, SchemaSet};
 use herald_store::Store;
 
+pub use assets::AssetLimits;
 pub use error::{ApiError, Code};
-pub use extract::Caller;
+pub use extract::Authorized;
 pub use metrics::Metrics;
 pub use patch::merge_patch;
 
@@ -51,11 +62,23 @@ impl Default for Limits {
 #[derive(Debug)]
 pub struct AppState {
     pub store: Store,
+    /// Sign-in, sessions, API tokens and the per-request credential check.
+    pub auth: Arc<Auth>,
+    /// Whether the client address is read from `X-Forwarded-For` (behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// The private store of uploaded files.
+    pub assets: herald_assets::AssetStorage,
+    /// Upload size and types (`[assets]`).
+    pub asset_limits: AssetLimits,
     pub schemas: Arc<SchemaSet>,
     pub locales: Locales,
     pub limits: Limits,
     /// The local bucket folder, checked by `/readyz` (none for cloud buckets).
     pub bucket_dir: Option<PathBuf>,
+    /// Renders the preview by the publisher's own code.
+    pub renderer: Arc<herald_publish::Renderer>,
+    /// Wakes the publishing worker when a transition queued a job.
+    pub publish_wake: herald_publish::Waker,
     /// Set when a shutdown signal arrives: `/readyz` answers 503 so load balancers stop sending
     /// traffic while in-flight requests finish.
     pub shutting_down: std::sync::atomic::AtomicBool,
@@ -103,9 +126,44 @@ pub fn app(
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
+        .configure(herald_admin::routes)
         .service(
             web::scope("/api/v1")
                 .service(resource("/openapi.json").route(web::get().to(openapi::openapi_json)))
+                .service(resource("/auth/login").route(web::post().to(sessions::login)))
+                .service(resource("/auth/refresh").route(web::post().to(sessions::refresh)))
+                .service(resource("/auth/logout").route(web::post().to(sessions::logout)))
+                .service(resource("/me").route(web::get().to(sessions::me)))
+                .service(
+                    resource("/users")
+                        .route(web::get().to(users::list))
+                        .route(web::post().to(users::create)),
+                )
+                .service(
+                    resource("/users/{id}")
+                        .route(web::get().to(users::get))
+                        .route(web::patch().to(users::update))
+                        .route(web::delete().to(users::disable)),
+                )
+                .service(
+                    resource("/tokens")
+                        .route(web::get().to(tokens::list))
+                        .route(web::post().to(tokens::create)),
+                )
+                .service(resource("/tokens/{id}").route(web::delete().to(tokens::revoke)))
+                .service(resource("/audit").route(web::get().to(audit::list)))
+                .service(resource("/render/markdown").route(web::post().to(render::markdown)))
+                .service(
+                    resource("/assets")
+                        .route(web::get().to(assets::list))
+                        .route(web::post().to(assets::upload)),
+                )
+                .service(
+                    resource("/assets/{id}")
+                        .route(web::get().to(assets::get))
+                        .route(web::delete().to(assets::delete)),
+                )
+                .service(resource("/assets/{id}/content").route(web::get().to(assets::content)))
                 .service(resource("/content-types").route(web::get().to(content_types::list)))
                 .service(resource("/content-types/{type}").route(web::get().to(content_types::get)))
                 .service(
@@ -127,6 +185,27 @@ pub fn app(
                 .service(
                     resource("/entries/{type}/{id}/preview").route(web::get().to(entries::preview)),
                 )
+                .service(
+                    resource("/entries/{type}/{id}/submit").route(web::post().to(workflow::submit)),
+                )
+                .service(
+                    resource("/entries/{type}/{id}/approve")
+                        .route(web::post().to(workflow::approve)),
+                )
+                .service(
+                    resource("/entries/{type}/{id}/reject").route(web::post().to(workflow::reject)),
+                )
+                .service(
+                    resource("/entries/{type}/{id}/publish")
+                        .route(web::post().to(workflow::publish)),
+                )
+                .service(
+                    resource("/entries/{type}/{id}/unpublish")
+                        .route(web::post().to(workflow::unpublish)),
+                )
+                .service(resource("/publish/jobs").route(web::get().to(jobs::list)))
+                .service(resource("/publish/jobs/{id}").route(web::get().to(jobs::get)))
+                .service(resource("/publish/rebuild").route(web::post().to(jobs::rebuild)))
                 .service(
                     resource("/entries/{type}/{id}/revisions")
                         .route(web::get().to(entries::revisions)),

@@ -4,7 +4,13 @@
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use crate::{content_types, entries, error, health};
+use utoipa::Modify;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+
+use crate::{
+    assets, audit, content_types, entries, error, health, jobs, render, sessions, tokens, users,
+    workflow,
+};
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -13,7 +19,27 @@ use crate::{content_types, entries, error, health};
         description = "Create, edit, review and publish content entries. Errors are `{\"error\": {\"code\", \"message\", \"details\"?}}` with a stable code.",
         license(name = "Apache-2.0")
     ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
     paths(
+        sessions::login,
+        sessions::refresh,
+        sessions::logout,
+        sessions::me,
+        users::list,
+        users::create,
+        users::get,
+        users::update,
+        users::disable,
+        tokens::list,
+        tokens::create,
+        tokens::revoke,
+        audit::list,
+        assets::upload,
+        assets::list,
+        assets::get,
+        assets::content,
+        assets::delete,
         content_types::list,
         content_types::get,
         content_types::json_schema,
@@ -27,20 +53,53 @@ use crate::{content_types, entries, error, health};
         entries::revisions,
         entries::revision,
         entries::restore,
+        workflow::submit,
+        workflow::approve,
+        workflow::reject,
+        workflow::publish,
+        workflow::unpublish,
+        jobs::list,
+        jobs::get,
+        jobs::rebuild,
+        render::markdown,
         openapi_json,
         health::healthz,
         health::readyz,
         health::metrics,
     ),
-    components(schemas(error::Code, herald_model::ErrorCode, herald_store::Status)),
+    components(schemas(error::Code, herald_model::ErrorCode, herald_store::Status, herald_store::Role, herald_store::JobKind, herald_store::JobStatus)),
     tags(
+        (name = "auth", description = "Signing in and out; every other route needs `Authorization: Bearer <token>`"),
+        (name = "users", description = "User management (admins)"),
+        (name = "tokens", description = "API tokens for scripts and previews (admins)"),
+        (name = "audit", description = "Who did what, when (admins)"),
+        (name = "assets", description = "Uploaded files, private until an entry using them is published"),
         (name = "entries", description = "Entries of a content type"),
         (name = "revisions", description = "An entry's history"),
+        (name = "workflow", description = "Review and publication: submit, approve, reject, publish, unpublish"),
+        (name = "publishing", description = "The jobs that write the bucket, and rebuilds"),
         (name = "content types", description = "The schemas IT defines"),
+        (name = "render", description = "Previews for the admin UI"),
         (name = "operations", description = "Health and metrics, outside /api/v1"),
     )
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer scheme every route but sign-in, refresh, health and this document needs.
+#[derive(Debug)]
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.description = Some(
+            "An access token from /auth/login (a JWT, 15 minutes) or an API token (`hrld_…`)"
+                .into(),
+        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 /// The OpenAPI document.
 pub fn document() -> utoipa::openapi::OpenApi {
@@ -50,7 +109,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 }
 
 /// This document
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations", security(()),
     responses((status = 200, description = "OpenAPI 3.1 document of this API", body = Object)))]
 pub(crate) async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(document())

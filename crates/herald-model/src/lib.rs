@@ -26,5 +26,5 @@ pub use schema::{
     TextRules, Workflow,
 };
 pub use validate::{
-    AssetUse, ErrorCode, FieldError, ReferenceUse, ValidatedFields, ValidationErrors,
+    AssetUse, ErrorCode, FieldError, ReferenceUse, ValidatedFields, ValidationErrors, is_email,
 };

@@ -103,6 +103,11 @@ impl Store {
         self.read.get_database_backend()
     }
 
+    /// Whether this is SQLite, whose file only one server may use at a time.
+    pub fn is_sqlite(&self) -> bool {
+        self.backend() == DbBackend::Sqlite
+    }
+
     /// Checks the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.read.ping().await?;

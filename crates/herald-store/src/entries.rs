@@ -6,11 +6,13 @@ use herald_model::slug::{check_slug, derive_slug};
 use herald_model::{ContentType, ErrorCode, FieldError, ValidationErrors};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Map, Value};
 
+use crate::assets::{AssetCheck, check_assets, write_asset_uses};
+use crate::audit::{Actor, AuditEvent, record};
 use crate::entity::{entries, revisions, unique_values};
 use crate::search::search_text;
 use crate::time::now_micros;
@@ -42,6 +44,7 @@ pub struct EntryUpdate {
 struct Prepared {
     fields: Map<String, Value>,
     references: Vec<(String, String, String)>,
+    assets: Vec<AssetCheck>,
     unique: Vec<(String, String)>,
     slug: SlugChoice,
 }
@@ -61,11 +64,12 @@ impl Store {
         &self,
         content_type: &ContentType,
         input: NewEntry,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Entry, StoreError> {
         let prepared = prepare(content_type, input.fields, input.slug.as_deref(), None)?;
         let txn = self.begin_write().await?;
         check_references(&txn, &prepared.references).await?;
+        check_assets(&txn, &prepared.assets).await?;
         let slug = free_slug(
             &txn,
             &content_type.name,
@@ -87,18 +91,21 @@ impl Store {
             fields: Set(fields_text.clone()),
             search_text: Set(search_text(content_type, &slug, &prepared.fields)),
             created_at: Set(now),
-            created_by: Set(actor.to_owned()),
+            created_by: Set(actor.id.clone()),
             updated_at: Set(now),
-            updated_by: Set(actor.to_owned()),
+            updated_by: Set(actor.id.clone()),
             published_version: Set(None),
             publish_at: Set(None),
             unpublish_at: Set(None),
+            published_slug: Set(None),
+            published_at: Set(None),
         };
         entries::Entity::insert(row)
             .exec_without_returning(&txn)
             .await
             .map_err(|e| slug_conflict(e, &slug))?;
         write_unique_values(&txn, content_type, &input.locale, &id, &prepared.unique).await?;
+        write_asset_uses(&txn, &id, &prepared.assets).await?;
         append_revision(
             &txn,
             &id,
@@ -112,6 +119,7 @@ impl Store {
         )
         .await?;
         let written = find(&txn, &content_type.name, &id).await?;
+        record(&txn, actor, entry_event("entry.create", &written)).await?;
         txn.commit().await?;
         written.try_into()
     }
@@ -130,7 +138,7 @@ impl Store {
         id: &str,
         expected_version: i64,
         update: EntryUpdate,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Entry, StoreError> {
         let EntryUpdate { slug, fields } = update;
         self.update_entry_with(
@@ -154,7 +162,7 @@ impl Store {
         expected_version: Option<i64>,
         slug: Option<String>,
         new_fields: impl FnOnce(Map<String, Value>) -> Value,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
         let current = find(&txn, &content_type.name, id).await?;
@@ -169,6 +177,7 @@ impl Store {
         self.write_version(&txn, content_type, &current, prepared, status, actor, None)
             .await?;
         let written = find(&txn, &content_type.name, id).await?;
+        record(&txn, actor, entry_event("entry.update", &written)).await?;
         txn.commit().await?;
         written.try_into()
     }
@@ -179,7 +188,7 @@ impl Store {
         content_type: &ContentType,
         id: &str,
         expected_version: Option<i64>,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
         let current = find(&txn, &content_type.name, id).await?;
@@ -190,6 +199,7 @@ impl Store {
         let prepared = Prepared {
             fields: crate::types::parse_fields(&current.fields)?,
             references: Vec::new(),
+            assets: Vec::new(),
             unique: Vec::new(),
             slug: SlugChoice::Kept(current.slug.clone()),
         };
@@ -203,7 +213,10 @@ impl Store {
             Some("archived".to_owned()),
         )
         .await?;
+        // Archiving takes the live version out of the bucket first.
+        crate::workflow::unpublish_for_archive(&txn, &current, actor).await?;
         let written = find(&txn, &content_type.name, id).await?;
+        record(&txn, actor, entry_event("entry.archive", &written)).await?;
         txn.commit().await?;
         written.try_into()
     }
@@ -255,7 +268,7 @@ impl Store {
         id: &str,
         version: i64,
         expected_version: Option<i64>,
-        actor: &str,
+        actor: &Actor,
     ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
         let current = find(&txn, &content_type.name, id).await?;
@@ -278,6 +291,7 @@ impl Store {
         )
         .await?;
         let written = find(&txn, &content_type.name, id).await?;
+        record(&txn, actor, entry_event("entry.restore", &written)).await?;
         txn.commit().await?;
         written.try_into()
     }
@@ -291,10 +305,12 @@ impl Store {
         current: &entries::Model,
         prepared: Prepared,
         status: Status,
-        actor: &str,
+        actor: &Actor,
         note: Option<String>,
     ) -> Result<(), StoreError> {
+        crate::workflow::cancel_stale_schedule(txn, current).await?;
         check_references(txn, &prepared.references).await?;
+        check_assets(txn, &prepared.assets).await?;
         let slug = free_slug(
             txn,
             &content_type.name,
@@ -316,7 +332,7 @@ impl Store {
                 Expr::value(search_text(content_type, &slug, &prepared.fields)),
             )
             .col_expr(entries::Column::UpdatedAt, Expr::value(now))
-            .col_expr(entries::Column::UpdatedBy, Expr::value(actor))
+            .col_expr(entries::Column::UpdatedBy, Expr::value(actor.id.as_str()))
             .filter(entries::Column::Id.eq(&current.id))
             .filter(entries::Column::Version.eq(current.version))
             .exec(txn)
@@ -342,6 +358,7 @@ impl Store {
                 &prepared.unique,
             )
             .await?;
+            write_asset_uses(txn, &current.id, &prepared.assets).await?;
         }
         append_revision(
             txn,
@@ -358,8 +375,22 @@ impl Store {
     }
 }
 
+/// The audit row of an entry change.
+pub(crate) fn entry_event(action: &'static str, entry: &entries::Model) -> AuditEvent {
+    AuditEvent::on(action, "entry", &entry.id).with(serde_json::json!({
+        "type": entry.type_name,
+        "locale": entry.locale,
+        "slug": entry.slug,
+        "version": entry.version,
+        "status": entry.status,
+    }))
+}
+
 /// `VersionMismatch` when the client named a version that is not the current one.
-fn check_version(current: &entries::Model, expected: Option<i64>) -> Result<(), StoreError> {
+pub(crate) fn check_version(
+    current: &entries::Model,
+    expected: Option<i64>,
+) -> Result<(), StoreError> {
     match expected {
         Some(expected) if expected != current.version => Err(StoreError::VersionMismatch {
             current: current.version,
@@ -369,7 +400,7 @@ fn check_version(current: &entries::Model, expected: Option<i64>) -> Result<(), 
 }
 
 /// The entry row, or `NotFound` (also when it is of another type).
-async fn find(
+pub(crate) async fn find(
     db: &impl ConnectionTrait,
     type_name: &str,
     id: &str,
@@ -448,9 +479,11 @@ fn prepare(
                     Some((field.name.clone(), unique_key(value)))
                 })
                 .collect();
+            let assets = validated.assets.iter().map(AssetCheck::from_use).collect();
             Ok(Prepared {
                 fields: validated.fields,
                 references,
+                assets,
                 unique,
                 slug,
             })
@@ -522,16 +555,22 @@ async fn free_slug(
     own_id: Option<&str>,
 ) -> Result<String, StoreError> {
     let taken = |slug: String| async move {
-        let holder: Option<String> = entries::Entity::find()
+        let holder: Vec<String> = entries::Entity::find()
             .select_only()
             .column(entries::Column::Id)
             .filter(entries::Column::TypeName.eq(type_name))
             .filter(entries::Column::Locale.eq(locale))
-            .filter(entries::Column::Slug.eq(&slug))
+            // A slug stays taken while an entry is published under it, even after that
+            // entry's draft moved to another slug.
+            .filter(
+                Condition::any()
+                    .add(entries::Column::Slug.eq(&slug))
+                    .add(entries::Column::PublishedSlug.eq(&slug)),
+            )
             .into_tuple()
-            .one(txn)
+            .all(txn)
             .await?;
-        Ok::<bool, StoreError>(holder.is_some_and(|id| Some(id.as_str()) != own_id))
+        Ok::<bool, StoreError>(holder.iter().any(|id: &String| Some(id.as_str()) != own_id))
     };
     match choice {
         SlugChoice::Given(slug) | SlugChoice::Kept(slug) => {
@@ -627,14 +666,14 @@ async fn write_unique_values(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn append_revision(
+pub(crate) async fn append_revision(
     txn: &DatabaseTransaction,
     entry_id: &str,
     version: i64,
     slug: &str,
     status: Status,
     fields: String,
-    author: &str,
+    author: &Actor,
     at: i64,
     note: Option<String>,
 ) -> Result<(), StoreError> {
@@ -644,7 +683,7 @@ async fn append_revision(
         slug: Set(slug.to_owned()),
         status: Set(status.as_str().to_owned()),
         fields: Set(fields),
-        author: Set(author.to_owned()),
+        author: Set(author.id.clone()),
         created_at: Set(at),
         note: Set(note),
     })

@@ -13,12 +13,21 @@ pub enum StoreError {
     /// Another entry of the type and locale has this slug.
     #[error("the slug `{slug}` is taken by another entry of this type and locale")]
     SlugTaken { slug: String },
+    /// The entry's status does not allow this workflow step (`invalid_transition`).
+    #[error("{0}")]
+    InvalidTransition(String),
+    /// The approver is the entry's last editor and the type wants four eyes (`four_eyes`).
+    #[error("{0}")]
+    FourEyes(String),
     /// The fields, slug or locale break the rules; every problem with its path.
     #[error("{0}")]
     Validation(#[from] ValidationErrors),
     /// A listing cursor that this server did not issue, or for another sort.
     #[error("invalid cursor: {0}")]
     InvalidCursor(&'static str),
+    /// The asset is used by these entries, so it cannot be deleted.
+    #[error("the asset is used by {} entries", .0.len())]
+    AssetInUse(Vec<crate::EntryLocation>),
     /// Stored data that cannot be read back (never expected; logged in full).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

@@ -1,6 +1,7 @@
-//! `herald export` / `herald import`: every entry with its whole history, one JSON object per
-//! line. An import restores ids, versions, authors and times exactly, so a round trip between
-//! databases gives identical content.
+//! `herald export` / `herald import`: every asset's description, then every entry with its
+//! whole history, one JSON object per line. An import restores ids, versions, authors and times
+//! exactly, so a round trip between databases gives identical content. (The files of assets
+//! live in the private asset store, which is copied on its own.)
 
 use futures::TryStreamExt;
 use herald_model::SchemaSet;
@@ -10,14 +11,17 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::entity::{entries, revisions, unique_values};
+use crate::assets::{AssetCheck, check_assets, insert_asset, write_asset_uses};
+use crate::entity::{assets, entries, revisions, unique_values};
 use crate::search::search_text;
-use crate::{Entry, Revision, Store, StoreError};
+use crate::{Asset, Entry, Revision, Store, StoreError};
 
 /// One line of an export.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExportLine {
+    /// An uploaded file's description; all of them come before the entries.
+    Asset(Asset),
     /// An entry at its current version; its revisions follow it.
     Entry(Entry),
     Revision(Revision),
@@ -26,6 +30,7 @@ pub enum ExportLine {
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportSummary {
+    pub assets: u64,
     pub entries: u64,
     pub revisions: u64,
 }
@@ -36,6 +41,14 @@ impl Store {
         &self,
         mut emit: impl FnMut(ExportLine) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
+        let mut files = assets::Entity::find()
+            .order_by_asc(assets::Column::Id)
+            .paginate(&self.read, 500);
+        while let Some(rows) = files.fetch_and_next().await? {
+            for row in rows {
+                emit(ExportLine::Asset(row.into()))?;
+            }
+        }
         let mut pages = entries::Entity::find()
             .order_by_asc(entries::Column::Id)
             .paginate(&self.read, 200);
@@ -68,6 +81,12 @@ impl Store {
         for (number, line) in lines {
             let at = |message: String| StoreError::Corrupt(format!("line {number}: {message}"));
             match line {
+                ExportLine::Asset(asset) => {
+                    insert_asset(&txn, asset)
+                        .await
+                        .map_err(|e| at(format!("asset: {e}")))?;
+                    summary.assets += 1;
+                }
                 ExportLine::Entry(entry) => {
                     let content_type = schemas
                         .get(&entry.type_name)
@@ -99,6 +118,12 @@ impl Store {
                             .await?;
                         }
                     }
+                    let uses: Vec<AssetCheck> =
+                        validated.assets.iter().map(AssetCheck::from_use).collect();
+                    check_assets(&txn, &uses)
+                        .await
+                        .map_err(|errors| at(format!("entry {}: {errors}", entry.id)))?;
+                    write_asset_uses(&txn, &entry.id, &uses).await?;
                     entries::Entity::insert(entries::ActiveModel {
                         search_text: Set(search_text(content_type, &entry.slug, &entry.fields)),
                         fields: Set(Value::Object(entry.fields).to_string()),
@@ -115,6 +140,9 @@ impl Store {
                         published_version: Set(entry.published_version),
                         publish_at: Set(entry.publish_at.map(|t| t.timestamp_micros())),
                         unpublish_at: Set(entry.unpublish_at.map(|t| t.timestamp_micros())),
+                        // Set from the published revision once the revisions are in.
+                        published_slug: Set(None),
+                        published_at: Set(None),
                     })
                     .exec_without_returning(&txn)
                     .await?;
@@ -138,6 +166,7 @@ impl Store {
                 }
             }
         }
+        crate::published::backfill_published_slugs(&txn).await?;
         txn.commit().await?;
         Ok(summary)
     }

@@ -1,25 +1,46 @@
 //! Herald's storage layer: entries with their append-only revisions, the values of `unique`
-//! fields and the schema set last used, on SQLite (embedded default) or PostgreSQL, through
-//! sea-orm. Every write is validated with the content model first and runs in one transaction.
+//! fields, the schema set last used, users, sessions, API tokens, the audit log, the review
+//! workflow, the publishing job queue and the mirror of the bucket, on SQLite
+//! (embedded default) or PostgreSQL, through sea-orm. Every write is validated with the
+//! content model first and runs in one transaction together with its audit row.
 //!
 //! The HTTP layer sees only the domain types ([`Entry`], [`Revision`], [`Page`]) and
 //! [`StoreError`]; the sea-orm entities stay private.
 
+mod api_tokens;
+mod assets;
+mod audit;
 mod connect;
 mod entity;
 mod entries;
 mod error;
 mod export;
+mod jobs;
 mod listing;
+mod published;
 mod schema_state;
 mod search;
+mod sessions;
 mod time;
 mod types;
+mod users;
+mod workflow;
 
+pub use api_tokens::{ApiToken, NewApiToken};
+pub use assets::{Asset, AssetQuery, MAX_ALT_CHARS, NewAsset};
+pub use audit::{Actor, AuditEvent, AuditQuery, AuditRecord, EventKey};
 pub use connect::Store;
 pub use entries::{EntryLocation, EntryUpdate, NewEntry};
 pub use error::StoreError;
 pub use export::{ExportLine, ImportSummary};
+pub use jobs::{Job, JobKind, JobQuery, JobStatus, MAX_ATTEMPTS, retry_delay};
 pub use listing::{ListQuery, Page, Sort};
+pub use published::{
+    Applied, EntryPlace, Listing, LiveEntry, ObjectSource, PublishedObject, ReferenceTarget,
+    SlotChange,
+};
 pub use schema_state::{AffectedEntry, SchemaReview};
+pub use sessions::Rotation;
 pub use types::{Entry, Revision, Status};
+pub use users::{NewUser, Role, User, UserChange, UserCredentials};
+pub use workflow::{Scheduled, Transition, Transitioned};

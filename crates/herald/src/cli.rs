@@ -26,6 +26,52 @@ pub enum Command {
     /// Check schema files and generate artefacts from them.
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Manage users from the command line.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Publishing tasks.
+    #[command(subcommand)]
+    Publish(PublishCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PublishCommand {
+    /// Re-render every published entry into the bucket, with a progress bar. Resumes an
+    /// interrupted rebuild of the same scope (progress is kept in the database).
+    Rebuild(Rebuild),
+}
+
+#[derive(Debug, Args)]
+pub struct Rebuild {
+    /// Only this content type; every type when absent.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub type_name: Option<String>,
+    #[command(flatten)]
+    pub settings: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. Without --password-stdin a password is generated and printed once.
+    Add(UserAdd),
+}
+
+#[derive(Debug, Args)]
+pub struct UserAdd {
+    /// The user's e-mail address (their sign-in name).
+    #[arg(long)]
+    pub email: String,
+    /// viewer, editor, publisher or admin.
+    #[arg(long, value_parser = ["viewer", "editor", "publisher", "admin"])]
+    pub role: String,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Limit the user to this content type (repeat for several); all types when absent.
+    #[arg(long = "content-type", value_name = "TYPE")]
+    pub content_types: Vec<String>,
+    #[command(flatten)]
+    pub settings: ServeArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,7 +10,7 @@ pub mod settings;
 use std::io::Write;
 use std::process::ExitCode;
 
-use cli::{Cli, Command, SchemaCommand};
+use cli::{Cli, Command, PublishCommand, SchemaCommand, UserCommand};
 
 /// Runs a parsed command line, writing its report to standard output.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -26,6 +26,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             commands::schema::json_schemas(&args, &mut out)?
         }
         Command::Schema(SchemaCommand::Diff(args)) => commands::schema::diff(&args, &mut out)?,
+        Command::User(UserCommand::Add(args)) => {
+            commands::user::add(&args, std::io::stdin().lock(), &mut out)?
+        }
+        Command::Publish(PublishCommand::Rebuild(args)) => {
+            commands::publish::rebuild(&args, &mut out)?
+        }
     };
     out.flush()?;
     Ok(code)

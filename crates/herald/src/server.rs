@@ -10,9 +10,18 @@ use actix_web::dev::ServerHandle;
 use actix_web::{HttpServer, web};
 use herald_api::{AppState, Metrics};
 use herald_model::{SchemaProblems, SchemaSet};
+use herald_publish::{Bucket as PublishBucket, NotifyTarget, Options, Pause, Publisher, Renderer};
 use herald_store::{SchemaReview, Store};
+use tokio::sync::watch;
 
-use crate::settings::{Bucket, Settings};
+use herald_assets::AssetStorage;
+use herald_auth::jwt::Keys;
+use herald_auth::{Auth, AuthConfig, AuthError, FirstAdmin, SECRET_FILE, load_or_create_secret};
+use object_store::ObjectStore;
+use object_store::local::LocalFileSystem;
+use object_store::prefix::PrefixStore;
+
+use crate::settings::{Bucket, Secret, Settings};
 
 /// Why the server did not start.
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +39,19 @@ pub enum StartError {
     },
     #[error("cannot create the bucket folder {path}: {error}")]
     Bucket { path: String, error: std::io::Error },
+    #[error("the JWT signing secret in {path}: {error}")]
+    SigningSecret { path: String, error: std::io::Error },
+    #[error("authentication: {0}")]
+    Auth(#[from] AuthError),
+    #[error("cannot open the store {location}: {error}")]
+    ObjectStore { location: String, error: String },
+    #[error("publishing: {0}")]
+    Publish(#[from] herald_publish::PublishError),
 }
+
+/// `HERALD_PUBLISH_PAUSE=<step>:<milliseconds>`: a pause inside each publish batch, for the
+/// crash tests only (see `herald_publish::Pause`).
+pub const ENV_PUBLISH_PAUSE: &str = "HERALD_PUBLISH_PAUSE";
 
 /// The refusal of a breaking schema change, listing the breaking changes and the entries.
 pub fn breaking_report(review: &SchemaReview) -> String {
@@ -65,6 +86,39 @@ pub struct Running {
     pub server: actix_web::dev::Server,
     pub store: Store,
     pub state: web::Data<AppState>,
+    /// The admin created because the database had no user; its generated password, if any,
+    /// must be shown to the operator once.
+    pub first_admin: Option<FirstAdmin>,
+    /// The publishing pipeline and its running worker.
+    pub publisher: Publisher,
+    pub worker: Worker,
+}
+
+/// The publishing worker running inside the server.
+#[derive(Debug)]
+pub struct Worker {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Worker {
+    /// Starts `publisher`'s worker.
+    pub fn start(publisher: &Publisher) -> Worker {
+        let (stop, stopped) = watch::channel(false);
+        let task = publisher.spawn(stopped);
+        Worker { stop, task }
+    }
+
+    /// Asks the worker to stop and waits until it has: a batch in progress is finished (or,
+    /// after `grace`, left to be resumed from its recorded progress).
+    pub async fn stop(self, grace: std::time::Duration) {
+        let _ = self.stop.send(true);
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(grace, self.task).await.is_err() {
+            tracing::warn!("the publishing worker did not stop in time; its batch will resume");
+            abort.abort();
+        }
+    }
 }
 
 impl Running {
@@ -108,9 +162,120 @@ pub async fn open_store(settings: &Settings, schemas: &SchemaSet) -> Result<Stor
     Ok(store)
 }
 
+/// The signing keys: `HERALD_JWT_SECRET` (with `HERALD_JWT_PREVIOUS_SECRETS`), else the
+/// secrets kept in `<data-dir>/jwt-secret`, created on first use.
+pub fn signing_keys(settings: &Settings) -> Result<Keys, StartError> {
+    let previous_env = settings
+        .auth
+        .jwt_previous_secrets
+        .iter()
+        .map(|s| s.expose().as_bytes().to_vec());
+    let (current, previous): (Vec<u8>, Vec<Vec<u8>>) = match &settings.auth.jwt_secret {
+        Some(secret) => (secret.expose().as_bytes().to_vec(), previous_env.collect()),
+        None => {
+            let mut kept = load_or_create_secret(&settings.data_dir).map_err(|error| {
+                StartError::SigningSecret {
+                    path: settings.data_dir.join(SECRET_FILE).display().to_string(),
+                    error,
+                }
+            })?;
+            let current = kept.remove(0);
+            (current, kept.into_iter().chain(previous_env).collect())
+        }
+    };
+    Ok(Keys::new(&current, &previous)?)
+}
+
+/// The authentication service on `store`, configured by `[auth]`.
+pub fn auth_service(settings: &Settings, store: &Store) -> Result<Auth, StartError> {
+    let config = AuthConfig {
+        access_ttl: settings.auth.access_ttl,
+        refresh_ttl: settings.auth.refresh_ttl,
+        login_attempts: settings.auth.login_attempts,
+        login_window: settings.auth.login_window,
+        recheck_after: settings.auth.recheck_after,
+        ..AuthConfig::default()
+    };
+    Ok(Auth::new(store.clone(), signing_keys(settings)?, config)?)
+}
+
+/// An object store for a folder (created if missing) or a cloud URL (configured by
+/// `object_store`'s usual environment variables), with the URL's path as a prefix.
+pub fn object_store(location: &Bucket) -> Result<Arc<dyn ObjectStore>, StartError> {
+    let failed = |error: String| StartError::ObjectStore {
+        location: location.to_string(),
+        error,
+    };
+    match location {
+        Bucket::Folder(path) => {
+            std::fs::create_dir_all(path).map_err(|e| failed(e.to_string()))?;
+            let store = LocalFileSystem::new_with_prefix(path)
+                .map_err(|e| failed(e.to_string()))?
+                .with_automatic_cleanup(true);
+            Ok(Arc::new(store))
+        }
+        Bucket::Cloud(url) => {
+            let options = std::env::vars().map(|(k, v)| (k.to_ascii_lowercase(), v));
+            let (store, prefix) =
+                object_store::parse_url_opts(url, options).map_err(|e| failed(e.to_string()))?;
+            let store: Arc<dyn ObjectStore> = Arc::from(store);
+            if prefix.as_ref().is_empty() {
+                Ok(store)
+            } else {
+                Ok(Arc::new(PrefixStore::new(store, prefix)))
+            }
+        }
+    }
+}
+
+/// The publishing pipeline on `store`: the bucket of the settings, the CDN purge URL and the
+/// webhooks of `[publish]`.
+pub fn publisher(
+    settings: &Settings,
+    store: &Store,
+    renderer: Arc<Renderer>,
+) -> Result<Publisher, StartError> {
+    let bucket = match &settings.bucket {
+        Bucket::Folder(path) => PublishBucket::folder(path)?,
+        Bucket::Cloud(url) => PublishBucket::cloud(url)?,
+    };
+    let mut notify = Vec::new();
+    if let Some(url) = &settings.publish.purge_url {
+        notify.push(NotifyTarget {
+            url: url.clone(),
+            secret: settings
+                .publish
+                .purge_secret
+                .as_ref()
+                .map(|s| s.expose().to_owned()),
+        });
+    }
+    for hook in &settings.publish.webhooks {
+        notify.push(NotifyTarget {
+            url: hook.url.clone(),
+            secret: Some(hook.secret.expose().to_owned()),
+        });
+    }
+    let options = Options {
+        notify,
+        page_size: i64::from(settings.publish.page_size),
+        pause: std::env::var(ENV_PUBLISH_PAUSE)
+            .ok()
+            .and_then(|v| Pause::parse(&v)),
+        ..Options::default()
+    };
+    Ok(Publisher::new(
+        store.clone(),
+        bucket,
+        renderer,
+        settings.locales.clone(),
+        options,
+    )?)
+}
+
 /// Starts the server; it runs until `handle.stop` or a shutdown signal.
 pub async fn start(settings: &Settings) -> Result<Running, StartError> {
-    let schemas = load_schemas(settings)?;
+    let schemas = Arc::new(load_schemas(settings)?);
     let store = open_store(settings, &schemas).await?;
     let bucket_dir = match &settings.bucket {
         Bucket::Folder(path) => {
@@ -122,15 +287,46 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         }
         Bucket::Cloud(_) => None,
     };
+    let renderer = Arc::new(Renderer::new(schemas.clone())?);
+    let publisher = publisher(settings, &store, renderer.clone())?;
+    if store.is_sqlite() {
+        // One server per SQLite file: a job left running was this server's before a crash.
+        let resumed = store.release_orphaned_jobs().await?;
+        if resumed > 0 {
+            tracing::warn!(resumed, "resuming publishing jobs interrupted by a crash");
+        }
+    }
+    let auth = auth_service(settings, &store)?;
+    let first_admin = auth
+        .ensure_first_admin(
+            settings.auth.admin_email.as_deref(),
+            settings.auth.admin_password.as_ref().map(Secret::expose),
+        )
+        .await?;
+    if let Some(admin) = &first_admin {
+        tracing::warn!(email = %admin.email, "no users: created the first admin");
+    }
     let state = web::Data::new(AppState {
         store: store.clone(),
-        schemas: Arc::new(schemas),
+        auth: Arc::new(auth),
+        trust_forwarded_for: settings.auth.trust_forwarded_for,
+        assets: AssetStorage::new(
+            object_store(&settings.assets.store)?,
+            matches!(settings.assets.store, Bucket::Folder(_)),
+        ),
+        asset_limits: herald_api::AssetLimits {
+            max_bytes: settings.assets.max_bytes,
+            allowed_types: settings.assets.allowed_types.clone(),
+        },
+        schemas,
         locales: settings.locales.clone(),
         limits: herald_api::Limits {
             max_body_bytes: settings.limits.max_body_bytes,
             max_list_limit: u64::from(settings.limits.max_list_limit),
         },
         bucket_dir,
+        renderer,
+        publish_wake: publisher.waker(),
         shutting_down: AtomicBool::new(false),
     });
     let metrics = web::Data::new(Metrics::default());
@@ -146,11 +342,15 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         })?;
     let addr = server.addrs().first().copied().unwrap_or(listen);
     let server = server.run();
+    let worker = Worker::start(&publisher);
     Ok(Running {
         addr,
         handle: server.handle(),
         server,
         store,
         state: app_state,
+        first_admin,
+        publisher,
+        worker,
     })
 }

@@ -38,6 +38,9 @@ pub const ENV_SCHEMAS: &str = "HERALD_SCHEMAS";
 pub const ENV_CONFIG: &str = "HERALD_CONFIG";
 /// `HERALD_JWT_SECRET`: the JWT signing secret (else one is kept in the data dir).
 pub const ENV_JWT_SECRET: &str = "HERALD_JWT_SECRET";
+/// `HERALD_JWT_PREVIOUS_SECRETS`: earlier signing secrets still accepted during a rotation,
+/// separated by spaces.
+pub const ENV_JWT_PREVIOUS_SECRETS: &str = "HERALD_JWT_PREVIOUS_SECRETS";
 /// `HERALD_ADMIN_EMAIL`: e-mail of the admin created on first start.
 pub const ENV_ADMIN_EMAIL: &str = "HERALD_ADMIN_EMAIL";
 /// `HERALD_ADMIN_PASSWORD`: password of the admin created on first start.
@@ -55,6 +58,7 @@ pub const ENV_VARS: &[&str] = &[
     ENV_SCHEMAS,
     ENV_CONFIG,
     ENV_JWT_SECRET,
+    ENV_JWT_PREVIOUS_SECRETS,
     ENV_ADMIN_EMAIL,
     ENV_ADMIN_PASSWORD,
     ENV_RUST_LOG,
@@ -160,6 +164,23 @@ pub struct Settings {
     pub publish: PublishSettings,
     /// First-start and signing secrets, from the environment only.
     pub auth: AuthSettings,
+    /// `[assets]`: the private store of uploads and what it accepts.
+    pub assets: AssetSettings,
+}
+
+/// Default of `[assets] max_bytes` (25 MiB).
+pub const DEFAULT_ASSET_MAX_BYTES: u64 = 25 * 1024 * 1024;
+
+/// `[assets]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetSettings {
+    /// Where uploads are kept until published: a folder (default `<data-dir>/assets`), or an
+    /// `s3://`, `gs://` or `az://` URL of a private bucket. Never the public bucket.
+    pub store: Bucket,
+    /// Largest upload in bytes.
+    pub max_bytes: u64,
+    /// Accepted media types (of `herald_assets::sniff::KNOWN_TYPES`).
+    pub allowed_types: Vec<String>,
 }
 
 /// `[limits]`.
@@ -225,8 +246,13 @@ impl Default for LogSettings {
     }
 }
 
+/// Default of `[publish] page_size`.
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+/// Largest accepted `[publish] page_size`.
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
 /// `[publish]`.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PublishSettings {
     /// Receives the changed paths after each publish batch.
     pub purge_url: Option<Url>,
@@ -234,6 +260,19 @@ pub struct PublishSettings {
     pub purge_secret: Option<Secret>,
     /// `[[publish.webhooks]]`: receive the changed paths after each publish batch.
     pub webhooks: Vec<Webhook>,
+    /// Entries per listing page in the bucket (`index.json`, `index-{n}.json`), 1 to 1000.
+    pub page_size: u32,
+}
+
+impl Default for PublishSettings {
+    fn default() -> Self {
+        PublishSettings {
+            purge_url: None,
+            purge_secret: None,
+            webhooks: Vec::new(),
+            page_size: DEFAULT_PAGE_SIZE,
+        }
+    }
 }
 
 impl fmt::Debug for PublishSettings {
@@ -242,6 +281,7 @@ impl fmt::Debug for PublishSettings {
             .field("purge_url", &self.purge_url.as_ref().map(redact_url))
             .field("purge_secret", &self.purge_secret)
             .field("webhooks", &self.webhooks)
+            .field("page_size", &self.page_size)
             .finish()
     }
 }
@@ -264,15 +304,49 @@ impl fmt::Debug for Webhook {
     }
 }
 
-/// Values read only from the environment (contract §2).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `[auth]` of the settings file, and the secrets read only from the environment (contract §2).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthSettings {
     /// `HERALD_JWT_SECRET`; when absent the server keeps one in `<data-dir>` (mode 0600).
     pub jwt_secret: Option<Secret>,
+    /// `HERALD_JWT_PREVIOUS_SECRETS`: still accepted, never used to sign.
+    pub jwt_previous_secrets: Vec<Secret>,
     /// `HERALD_ADMIN_EMAIL`: the admin created on first start with no users.
     pub admin_email: Option<String>,
     /// `HERALD_ADMIN_PASSWORD`; when absent a random password is generated and printed once.
     pub admin_password: Option<Secret>,
+    /// `auth.access_token_minutes` (15): lifetime of an access token.
+    pub access_ttl: Duration,
+    /// `auth.refresh_token_days` (14): lifetime of an unused refresh token.
+    pub refresh_ttl: Duration,
+    /// `auth.login_attempts` (5): failed sign-ins per account or address within the window
+    /// before 429.
+    pub login_attempts: u32,
+    /// `auth.login_window_seconds` (60).
+    pub login_window: Duration,
+    /// `auth.recheck_seconds` (5): how long a checked user, session or token is trusted before
+    /// it is read again; changes made on another instance take effect within this time.
+    pub recheck_after: Duration,
+    /// `auth.trust_forwarded_for` (false): read the client address from `X-Forwarded-For`;
+    /// only behind a proxy that sets it.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            jwt_secret: None,
+            jwt_previous_secrets: Vec::new(),
+            admin_email: None,
+            admin_password: None,
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(14 * 24 * 3600),
+            login_attempts: 5,
+            login_window: Duration::from_secs(60),
+            recheck_after: Duration::from_secs(5),
+            trust_forwarded_for: false,
+        }
+    }
 }
 
 /// A value that must never be printed: `Debug` shows `***`, and there is no `Display`.
@@ -601,6 +675,29 @@ struct FileSettings {
     log: FileLog,
     #[serde(default)]
     publish: FilePublish,
+    #[serde(default)]
+    auth: FileAuth,
+    #[serde(default)]
+    assets: FileAssets,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAssets {
+    store: Option<String>,
+    max_bytes: Option<u64>,
+    allowed_types: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAuth {
+    access_token_minutes: Option<u64>,
+    refresh_token_days: Option<u64>,
+    login_attempts: Option<u32>,
+    login_window_seconds: Option<u64>,
+    recheck_seconds: Option<u64>,
+    trust_forwarded_for: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -636,6 +733,7 @@ struct FileLog {
 struct FilePublish {
     purge_url: Option<String>,
     purge_secret: Option<Secret>,
+    page_size: Option<u32>,
     #[serde(default)]
     webhooks: Vec<FileWebhook>,
 }
@@ -1020,17 +1118,131 @@ impl Settings {
                 secret: hook.secret,
             });
         }
+        let page_size = file.publish.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+            return Err(SettingsError::invalid(
+                file_origin("publish.page_size"),
+                page_size.to_string(),
+                format!("must be from 1 to {MAX_PAGE_SIZE}"),
+            ));
+        }
         let publish = PublishSettings {
             purge_url,
             purge_secret: file.publish.purge_secret,
             webhooks,
+            page_size,
         };
 
-        // environment only
+        // [auth], and the secrets from the environment only
+        let defaults = AuthSettings::default();
+        let positive = |key: &str, value: Option<u64>, unit: u64, default: Duration| match value {
+            Some(0) => Err(SettingsError::invalid(
+                file_origin(key),
+                "0".to_owned(),
+                "must be at least 1",
+            )),
+            Some(n) => Ok(Duration::from_secs(n.saturating_mul(unit))),
+            None => Ok(default),
+        };
         let auth = AuthSettings {
             jwt_secret: env(ENV_JWT_SECRET).map(Secret),
+            jwt_previous_secrets: env(ENV_JWT_PREVIOUS_SECRETS)
+                .map(|all| all.split_whitespace().map(Secret::new).collect())
+                .unwrap_or_default(),
             admin_email: env(ENV_ADMIN_EMAIL),
             admin_password: env(ENV_ADMIN_PASSWORD).map(Secret),
+            access_ttl: positive(
+                "auth.access_token_minutes",
+                file.auth.access_token_minutes,
+                60,
+                defaults.access_ttl,
+            )?,
+            refresh_ttl: positive(
+                "auth.refresh_token_days",
+                file.auth.refresh_token_days,
+                24 * 3600,
+                defaults.refresh_ttl,
+            )?,
+            login_attempts: match file.auth.login_attempts {
+                Some(0) => {
+                    return Err(SettingsError::invalid(
+                        file_origin("auth.login_attempts"),
+                        "0".to_owned(),
+                        "must be at least 1",
+                    ));
+                }
+                Some(n) => n,
+                None => defaults.login_attempts,
+            },
+            login_window: positive(
+                "auth.login_window_seconds",
+                file.auth.login_window_seconds,
+                1,
+                defaults.login_window,
+            )?,
+            recheck_after: match file.auth.recheck_seconds {
+                Some(n) => Duration::from_secs(n),
+                None => defaults.recheck_after,
+            },
+            trust_forwarded_for: file.auth.trust_forwarded_for.unwrap_or(false),
+        };
+
+        // [assets]
+        let known: Vec<&str> = herald_assets::sniff::KNOWN_TYPES
+            .iter()
+            .map(|(t, _)| *t)
+            .collect();
+        let asset_store = match file.assets.store {
+            Some(value) => {
+                let store = Bucket::parse(&value).map_err(|message| {
+                    SettingsError::invalid(
+                        file_origin("assets.store"),
+                        format!("{:?}", redact_url_str(&value)),
+                        message,
+                    )
+                })?;
+                if store == bucket {
+                    return Err(SettingsError::invalid(
+                        file_origin("assets.store"),
+                        format!("{value:?}"),
+                        "must not be the public bucket: uploads stay private until published",
+                    ));
+                }
+                store
+            }
+            None => Bucket::Folder(data_dir.join("assets")),
+        };
+        let max_bytes = match file.assets.max_bytes {
+            Some(0) => {
+                return Err(SettingsError::invalid(
+                    file_origin("assets.max_bytes"),
+                    "0".to_owned(),
+                    "must be at least 1",
+                ));
+            }
+            Some(n) => n,
+            None => DEFAULT_ASSET_MAX_BYTES,
+        };
+        let allowed_types = match file.assets.allowed_types {
+            Some(types) => {
+                if let Some(unknown) = types.iter().find(|t| !known.contains(&t.as_str())) {
+                    return Err(SettingsError::invalid(
+                        file_origin("assets.allowed_types"),
+                        format!("{unknown:?}"),
+                        format!(
+                            "not a type Herald can check; use some of {}",
+                            known.join(", ")
+                        ),
+                    ));
+                }
+                types
+            }
+            None => known.iter().map(|t| (*t).to_owned()).collect(),
+        };
+        let assets = AssetSettings {
+            store: asset_store,
+            max_bytes,
+            allowed_types,
         };
 
         Ok(Settings {
@@ -1046,6 +1258,7 @@ impl Settings {
             log,
             publish,
             auth,
+            assets,
         })
     }
 }

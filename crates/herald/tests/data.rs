@@ -228,3 +228,157 @@ fn breaking_schema_change_is_reported_and_refused() {
         String::from_utf8_lossy(&ok.stdout)
     );
 }
+
+/// `herald user add` creates users with a checked password, or generates one and prints it
+/// once; `herald serve` on an empty database creates the first admin and prints its generated
+/// password once, never again.
+#[test]
+fn users_from_the_command_line_and_the_first_admin() {
+    use std::io::{BufRead, BufReader};
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let data = data.to_str().expect("utf-8");
+    let schemas = schemas();
+    let schemas = schemas.to_str().expect("utf-8");
+    let add = |extra: &[&str], stdin: &str| {
+        let mut args = vec!["user", "add", "--data-dir", data, "--schemas", schemas];
+        args.extend_from_slice(extra);
+        run(&mut herald(&args), stdin)
+    };
+
+    let created = add(
+        &[
+            "--email",
+            "Marie@Shop.example",
+            "--role",
+            "publisher",
+            "--password-stdin",
+        ],
+        "a long enough passphrase\n",
+    );
+    let stdout = String::from_utf8_lossy(&created.stdout);
+    assert_eq!(
+        created.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(
+        stdout.starts_with("Created marie@shop.example (publisher), id "),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("passphrase"));
+
+    let again = add(
+        &[
+            "--email",
+            "marie@shop.example",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ],
+        "another long passphrase\n",
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains("email: another user has this e-mail address")
+    );
+
+    let weak = add(
+        &[
+            "--email",
+            "bo@shop.example",
+            "--role",
+            "editor",
+            "--password-stdin",
+        ],
+        "Summer2026!!\n",
+    );
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&weak.stdout).starts_with("password: too common"));
+
+    let unknown_type = add(
+        &[
+            "--email",
+            "bo@shop.example",
+            "--role",
+            "editor",
+            "--content-type",
+            "nope",
+        ],
+        "",
+    );
+    assert_eq!(unknown_type.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown_type.stderr).contains("no content type `nope`"));
+
+    let generated = add(
+        &[
+            "--email",
+            "bo@shop.example",
+            "--role",
+            "editor",
+            "--content-type",
+            "faq",
+        ],
+        "",
+    );
+    let stdout = String::from_utf8_lossy(&generated.stdout);
+    assert_eq!(generated.status.code(), Some(0), "{stdout}");
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Password, shown this once: "))
+        .expect("a generated password");
+    assert!(password.len() >= 40, "{password}");
+
+    // A fresh data dir: the first start creates the admin and shows the password once.
+    let fresh = dir.path().join("fresh");
+    let fresh = fresh.to_str().expect("utf-8");
+    let serve_once = || {
+        let mut child = herald(&[
+            "serve",
+            "--data-dir",
+            fresh,
+            "--schemas",
+            schemas,
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("herald serve runs");
+        let mut lines = Vec::new();
+        let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).expect("a line") == 0 {
+                break;
+            }
+            let listening = line.starts_with("Herald is listening");
+            lines.push(line);
+            if listening {
+                break;
+            }
+        }
+        child.kill().expect("stopped");
+        child.wait().expect("reaped");
+        lines.concat()
+    };
+    let first = serve_once();
+    assert!(
+        first.contains("Created the first admin: admin@herald.local"),
+        "{first}"
+    );
+    assert!(first.contains("Its password, shown this once"), "{first}");
+    let secret = fs::metadata(Path::new(fresh).join("jwt-secret")).expect("the signing secret");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(secret.permissions().mode() & 0o777, 0o600);
+    }
+    let second = serve_once();
+    assert!(second.contains("Herald is listening"), "{second}");
+    assert!(!second.contains("password"), "shown once only: {second}");
+}

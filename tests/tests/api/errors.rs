@@ -295,8 +295,17 @@ async fn slugs_and_unique_values_conflict() {
         .await
         .assert_error(StatusCode::CONFLICT, "slug_taken");
 
+    let image = crate::assets::upload(
+        &server,
+        crate::assets::png(800, 800, 500),
+        "sandal.png",
+        "image/png",
+        None,
+    )
+    .await;
+    let image_id = image.body["id"].clone();
     let product = json!({"fields": {"name": "Sandal", "sku": "SAND-001", "price": 49.9, "currency": "EUR",
-        "description": "Light **leather** sandal with a cushioned sole, made to walk all day in summer.", "images": [{"id": "0193a3e4-7c1e-7b4a-9f00-3c2d1e0f9a99"}]}});
+        "description": "Light **leather** sandal with a cushioned sole, made to walk all day in summer.", "images": [{"id": image_id}]}});
     let created = server.post("/api/v1/entries/product", &product).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     let mut again = product.clone();

@@ -8,6 +8,11 @@
 
 mod support;
 
+mod access;
+mod admin_ui;
+mod assets;
+mod auth;
+mod cluster;
 mod concurrency;
 mod content_types;
 mod entries;
@@ -16,4 +21,6 @@ mod hostile;
 mod listing;
 mod openapi;
 mod operations;
+mod publishing;
 mod revisions;
+mod workflow;

@@ -31,7 +31,11 @@ async fn history_and_restore() {
             .collect::<Vec<_>>(),
         [json!(3), json!(2)]
     );
-    assert_eq!(items[0]["author"], "anonymous");
+    let me = server.get("/api/v1/me").await;
+    assert_eq!(
+        items[0]["author"], me.body["id"],
+        "the signed-in admin is the author"
+    );
     assert_eq!(items[0]["fields"]["headline"], "Third");
     assert!(items[0]["created_at"].is_string());
     let cursor = page.body["next_cursor"]

@@ -58,6 +58,8 @@ pub struct ResolvedAsset {
     pub bytes: u64,
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// The asset's default alt text, used when the field gives none.
+    pub alt: Option<String>,
 }
 
 /// A reference or asset that could not be resolved: publishing refuses rather than write a
@@ -174,9 +176,11 @@ fn render_value(
         }
         (FieldKind::Asset(_), Value::Object(asset)) => {
             let id = asset.get("id").and_then(Value::as_str).unwrap_or("");
-            let alt = asset.get("alt").and_then(Value::as_str).unwrap_or("");
+            let alt = asset.get("alt").and_then(Value::as_str);
             match resolver.asset(id) {
                 Some(file) => {
+                    // The field's own alt text, else the asset's default one.
+                    let alt = alt.or(file.alt.as_deref()).unwrap_or("");
                     let mut out = Map::new();
                     out.insert("url".into(), json!(file.url));
                     out.insert("content_type".into(), json!(file.content_type));

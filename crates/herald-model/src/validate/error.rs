@@ -46,11 +46,20 @@ pub enum ErrorCode {
     AssetTypeNotAccepted,
     /// An asset larger than the field's `max_bytes`.
     AssetTooLarge,
+    /// A password that breaks the password policy (length, the e-mail, a common password).
+    WeakPassword,
+    /// A change that would leave no active admin.
+    LastAdmin,
+    /// An asset an entry still uses (the path names the entry: `type/locale/slug`).
+    InUse,
+    /// A reference to an entry that is not published (nor about to be): approving or
+    /// publishing would give storefronts a link to nothing.
+    ReferenceNotPublished,
 }
 
 impl ErrorCode {
     /// Every code, for documentation and tests.
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 28] = [
         ErrorCode::Required,
         ErrorCode::WrongType,
         ErrorCode::UnknownField,
@@ -75,6 +84,10 @@ impl ErrorCode {
         ErrorCode::AssetNotFound,
         ErrorCode::AssetTypeNotAccepted,
         ErrorCode::AssetTooLarge,
+        ErrorCode::WeakPassword,
+        ErrorCode::LastAdmin,
+        ErrorCode::InUse,
+        ErrorCode::ReferenceNotPublished,
     ];
 
     /// The code as it appears in JSON.
@@ -104,6 +117,10 @@ impl ErrorCode {
             ErrorCode::AssetNotFound => "asset_not_found",
             ErrorCode::AssetTypeNotAccepted => "asset_type_not_accepted",
             ErrorCode::AssetTooLarge => "asset_too_large",
+            ErrorCode::WeakPassword => "weak_password",
+            ErrorCode::LastAdmin => "last_admin",
+            ErrorCode::InUse => "in_use",
+            ErrorCode::ReferenceNotPublished => "reference_not_published",
         }
     }
 }

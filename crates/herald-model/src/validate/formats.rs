@@ -45,7 +45,7 @@ pub(crate) fn is_url(s: &str) -> bool {
 }
 
 /// A pragmatic address check: `local@domain.tld`, no spaces, at most 254 characters.
-pub(crate) fn is_email(s: &str) -> bool {
+pub fn is_email(s: &str) -> bool {
     if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }

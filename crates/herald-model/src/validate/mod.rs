@@ -13,6 +13,7 @@ mod formats;
 use serde_json::{Map, Value};
 
 pub use error::{ErrorCode, FieldError, ValidationErrors};
+pub use formats::is_email;
 
 use crate::schema::{
     AssetRules, Bounds, ContentType, Field, FieldKind, ListRules, ReferenceRules, TextRules,

@@ -23,6 +23,10 @@ pub struct Model {
     pub published_version: Option<i64>,
     pub publish_at: Option<i64>,
     pub unpublish_at: Option<i64>,
+    /// The slug of the live version, while one is published.
+    pub published_slug: Option<String>,
+    /// When the live version was published.
+    pub published_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -55,6 +55,9 @@ pub(crate) fn import(
         let store = open_store(&settings, &schemas).await?;
         let summary = store.import(&schemas, lines).await?;
         store.close().await;
+        if summary.assets > 0 {
+            writeln!(out, "imported {} assets", summary.assets)?;
+        }
         writeln!(
             out,
             "imported {} entries and {} revisions",

@@ -20,6 +20,15 @@ pub(crate) fn serve(args: &ServeArgs, out: &mut impl Write) -> anyhow::Result<Ex
             }
             Err(error) => return Err(error.into()),
         };
+        if let Some(admin) = &running.first_admin {
+            writeln!(out, "Created the first admin: {}", admin.email)?;
+            if let Some(password) = &admin.generated_password {
+                writeln!(
+                    out,
+                    "Its password, shown this once (change it after signing in): {password}"
+                )?;
+            }
+        }
         tracing::info!(addr = %running.addr, "listening");
         writeln!(out, "Herald is listening on http://{}", running.addr)?;
         out.flush()?;
@@ -30,6 +39,7 @@ pub(crate) fn serve(args: &ServeArgs, out: &mut impl Write) -> anyhow::Result<Ex
             Running::shut_down(&handle, &state).await;
         });
         running.server.await?;
+        running.worker.stop(settings.shutdown.grace).await;
         running.store.close().await;
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)

@@ -1,0 +1,147 @@
+// The client of the authoring API (contract §3). Every call sends the bearer token; on
+// `401 token_expired` it refreshes the session once and retries once. When the session cannot
+// be refreshed it asks the page to sign in again (without leaving it, so edits are kept).
+
+import { session } from './session.js';
+
+const BASE = '/api/v1';
+
+/** An error answer of the API: `status`, `code`, `message`, `details`, `etag`. */
+export class ApiError extends Error {
+  constructor(status, body, etag) {
+    const err = (body && body.error) || {};
+    super(err.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = err.code || 'http_error';
+    this.details = err.details || [];
+    this.etag = etag;
+  }
+}
+
+let reauth = null; // set by the app: () => Promise that resolves once signed in again
+let refreshing = null;
+
+/** Registers the function that shows the sign-in dialog when the session has ended. */
+export function onSessionExpired(fn) {
+  reauth = fn;
+}
+
+async function refresh() {
+  if (!session.refresh) return false;
+  if (!refreshing) {
+    refreshing = fetch(`${BASE}/auth/refresh`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refresh_token: session.refresh }),
+    })
+      .then(async (res) => {
+        if (!res.ok) return false;
+        session.set(await res.json());
+        return true;
+      })
+      .catch(() => false)
+      .finally(() => {
+        refreshing = null;
+      });
+  }
+  return refreshing;
+}
+
+/** Restores the session from the refresh token kept for this tab, if any. */
+export async function resume() {
+  if (!(await refresh())) return false;
+  session.me = await api('GET', '/me');
+  return true;
+}
+
+async function send(method, path, { body, headers = {}, raw = false } = {}) {
+  const init = { method, headers: { ...headers } };
+  if (session.access) init.headers.Authorization = `Bearer ${session.access}`;
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
+    init.headers['Content-Type'] = init.headers['Content-Type'] || 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  return fetch(path.startsWith('/api/') ? path : `${BASE}${path}`, init);
+}
+
+/**
+ * Calls the API and returns `{data, etag, status, headers}` (or, with `raw`, the Response).
+ * Throws ApiError for error answers.
+ */
+export async function call(method, path, options = {}) {
+  let res = await send(method, path, options);
+  if (res.status === 401) {
+    const body = await res.clone().json().catch(() => ({}));
+    const code = body.error && body.error.code;
+    let again = false;
+    if (code === 'token_expired' || code === 'unauthenticated') again = await refresh();
+    if (!again && reauth && session.me) again = await reauth();
+    if (again) res = await send(method, path, options);
+  }
+  const etag = res.headers.get('ETag');
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    throw new ApiError(res.status, body, etag);
+  }
+  if (options.raw) return res;
+  const text = res.status === 204 ? '' : await res.text();
+  return { data: text ? JSON.parse(text) : null, etag, status: res.status, headers: res.headers };
+}
+
+/** Calls the API and returns only the JSON body. */
+export async function api(method, path, body) {
+  return (await call(method, path, { body })).data;
+}
+
+/** Signs in; throws ApiError on refusal. */
+export async function login(email, password) {
+  const res = await fetch(`${BASE}/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(res.status, body);
+  session.set(body);
+  session.me = await api('GET', '/me');
+  return session.me;
+}
+
+/** Signs out on the server (revoking the refresh token family) and forgets the tokens. */
+export async function logout() {
+  try {
+    if (session.access) {
+      await send('POST', '/auth/logout', { body: { refresh_token: session.refresh || undefined } });
+    }
+  } finally {
+    session.clear();
+  }
+}
+
+/** Builds a query string from the non-empty values of `params`. */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, v);
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Fetches a private asset original into a blob: URL (the bearer token cannot go in <img src>). */
+export async function assetUrl(id) {
+  const res = await call('GET', `/assets/${encodeURIComponent(id)}/content`, { raw: true });
+  return URL.createObjectURL(await res.blob());
+}
+
+/** Content types are fixed while the server runs: load them once. */
+let typesCache = null;
+export async function contentTypes() {
+  if (!typesCache) {
+    const data = await api('GET', '/content-types');
+    typesCache = Array.isArray(data) ? data : data.items || [];
+  }
+  return typesCache;
+}

@@ -1,0 +1,170 @@
+// The entry editor: the form generated from the schema, save with If-Match, validation errors
+// beside their fields, the 412 conflict dialog, and the status, history and preview panels.
+
+import { call, contentTypes } from '../api.js';
+import { badge, h, mount, toast, uid, who } from '../dom.js';
+import { go, setLeaveGuard } from '../router.js';
+import { session } from '../session.js';
+import { diffTable } from '../editor/diff.js';
+import { buildForm } from '../editor/fields.js';
+import { historyPanel } from '../editor/history.js';
+import { ErrorSlots } from '../editor/paths.js';
+import { previewPanel, workflowPanel } from '../editor/workflow.js';
+import { titleOf } from './list.js';
+
+export async function entryView(main, { type: typeName, id }) {
+  const types = await contentTypes();
+  const type = types.find((t) => t.name === typeName);
+  if (!type) {
+    mount(main, h('h1', {}, 'Unknown content type'));
+    return;
+  }
+  const isNew = !id || id === 'new';
+  let entry = null;
+  let etag = null;
+  if (!isNew) {
+    const res = await call('GET', `/entries/${typeName}/${encodeURIComponent(id)}`);
+    entry = res.data;
+    etag = res.etag;
+  }
+  const canEdit = session.can('editor');
+  const slots = new ErrorSlots();
+  let dirty = false;
+  const ctx = {
+    slots,
+    changed: () => {
+      if (!dirty) {
+        dirty = true;
+        state.textContent = 'Unsaved changes';
+        state.classList.add('dirty');
+      }
+    },
+  };
+  const state = h('span', { class: 'save-state', 'aria-live': 'polite' }, isNew ? 'New' : 'Saved');
+  setLeaveGuard(() => (dirty ? 'You have unsaved changes.' : null));
+
+  const form = buildForm(type, entry ? entry.fields : defaults(type), ctx);
+  const summary = h('div', { class: 'error-summary', role: 'alert', hidden: true });
+  const slugId = uid('slug');
+  const slug = h('input', { id: slugId, value: entry ? entry.slug : '', placeholder: 'derived from the title' });
+  slug.addEventListener('input', ctx.changed);
+  const slugErr = h('div', { class: 'field-error', hidden: true });
+  slots.register('slug', slugErr);
+  const localeId = uid('locale');
+  const locale = h('input', { id: localeId, placeholder: 'default locale', size: 8 });
+  const localeErr = h('div', { class: 'field-error', hidden: true });
+  slots.register('locale', localeErr);
+  const meta = h(
+    'div',
+    { class: 'entry-meta' },
+    h('div', { class: 'field' }, h('label', { for: slugId }, 'Slug'), slug, slugErr),
+    isNew && type.localized ? h('div', { class: 'field' }, h('label', { for: localeId }, 'Locale'), locale, localeErr) : null,
+  );
+  const saveButton = h('button', { type: 'submit', class: 'primary' }, isNew ? 'Create draft' : 'Save');
+  const fieldset = h('fieldset', { class: 'plainset', disabled: canEdit ? undefined : true }, h('legend', { class: 'visually-hidden' }, 'Fields'), meta, form.el);
+  const editor = h(
+    'form',
+    { class: 'editor', novalidate: true, onsubmit: (e) => (e.preventDefault(), save(false)) },
+    summary,
+    fieldset,
+    canEdit ? h('div', { class: 'savebar' }, saveButton, state) : h('p', { class: 'muted' }, 'You can read this entry; your role cannot change it.'),
+  );
+
+  async function save(overwriteEtag) {
+    slots.clear();
+    summary.hidden = true;
+    saveButton.disabled = true;
+    try {
+      const fields = form.get();
+      let res;
+      if (isNew) {
+        const body = { fields };
+        if (slug.value) body.slug = slug.value;
+        if (locale.value) body.locale = locale.value;
+        res = await call('POST', `/entries/${typeName}`, { body });
+      } else {
+        const body = { fields };
+        if (slug.value && slug.value !== entry.slug) body.slug = slug.value;
+        res = await call('PUT', `/entries/${typeName}/${entry.id}`, { body, headers: { 'If-Match': overwriteEtag || etag } });
+      }
+      dirty = false;
+      toast(isNew ? 'Draft created.' : 'Saved.');
+      if (isNew) {
+        go(`/entries/${typeName}/${res.data.id}`);
+      } else {
+        entry = res.data;
+        etag = res.etag;
+        refreshPanels();
+        state.textContent = `Saved version ${entry.version}`;
+        state.classList.remove('dirty');
+      }
+    } catch (e) {
+      if (e.status === 412) {
+        await conflict();
+      } else if (e.code === 'validation_failed' || e.code === 'slug_taken') {
+        const details = e.details.length ? e.details : [{ path: 'slug', message: e.message }];
+        const lost = slots.show(details);
+        mount(summary, h('p', {}, h('strong', {}, e.message), lost.length ? ':' : ''), lost.length ? h('ul', {}, lost.map((d) => h('li', {}, `${d.path}: ${d.message}`))) : null);
+        summary.hidden = false;
+      } else {
+        mount(summary, h('p', {}, e.message));
+        summary.hidden = false;
+      }
+    } finally {
+      saveButton.disabled = false;
+    }
+  }
+
+  // 412: someone saved in between. Show their fields against ours; reload or overwrite knowingly.
+  async function conflict() {
+    const res = await call('GET', `/entries/${typeName}/${entry.id}`);
+    const theirs = res.data;
+    const mine = form.get();
+    const dialog = h('dialog', { class: 'card wide', 'aria-labelledby': 'conflict-title' });
+    const close = () => {
+      dialog.close();
+      dialog.remove();
+    };
+    dialog.append(
+      h('h2', { id: 'conflict-title' }, 'Someone else saved this entry meanwhile'),
+      h('p', {}, `Version ${theirs.version} was saved by ${who(theirs.updated_by, session.me)}${theirs.updated_by === session.me.id ? ' (in another window)' : ''} while you were editing. Compare, then choose.`),
+      diffTable(type, theirs.fields, mine, `Saved (version ${theirs.version})`, 'Yours (not saved)'),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'button', onclick: () => { close(); dirty = false; entryView(main, { type: typeName, id: entry.id }); } }, 'Reload theirs (discard mine)'),
+        h('button', { type: 'button', class: 'danger', onclick: () => { close(); save(res.etag); } }, 'Overwrite with mine'),
+        h('button', { type: 'button', class: 'link', onclick: close }, 'Cancel (keep editing)'),
+      ),
+    );
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
+  const side = h('aside', { class: 'side' });
+  function refreshPanels() {
+    if (!entry) return;
+    mount(
+      side,
+      workflowPanel(type, entry, { onChanged: () => entryView(main, { type: typeName, id: entry.id }), isDirty: () => dirty }),
+      previewPanel(type, entry),
+      historyPanel(type, entry, { onRestored: () => entryView(main, { type: typeName, id: entry.id }), currentFields: () => form.get() }),
+    );
+    heading.replaceChildren(titleOf(type, entry), ' ', badge(entry.status));
+  }
+
+  const heading = h('h1', {}, isNew ? `New ${(type.label || type.name).toLowerCase()}` : '');
+  mount(
+    main,
+    h('p', { class: 'crumbs' }, h('a', { href: `#/entries/${typeName}` }, type.label || type.name)),
+    heading,
+    h('div', { class: 'editor-layout' }, editor, side),
+  );
+  refreshPanels();
+}
+
+function defaults(type) {
+  const out = {};
+  for (const f of type.fields) if (f.default !== undefined && f.default !== null) out[f.name] = f.default;
+  return out;
+}

@@ -1,0 +1,107 @@
+// Admins: API tokens (create, showing the secret once; revoke).
+
+import { api } from '../api.js';
+import { h, mount, toast, uid, when } from '../dom.js';
+import { ROLES } from './users.js';
+
+export async function tokensView(main) {
+  const tbody = h('tbody');
+  const secretBox = h('div', { 'aria-live': 'polite' });
+  const error = h('p', { class: 'error', role: 'alert' });
+
+  async function refresh() {
+    const data = await api('GET', '/tokens');
+    const tokens = Array.isArray(data) ? data : data.items || [];
+    mount(
+      tbody,
+      tokens.map((t) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, t.name),
+          h('td', {}, t.role),
+          h('td', {}, h('code', {}, `${t.prefix || ''}…`)),
+          h('td', {}, when(t.created_at)),
+          h('td', {}, t.last_used_at ? when(t.last_used_at) : 'never'),
+          h('td', {}, t.revoked_at ? `revoked ${when(t.revoked_at)}` : t.expires_at ? `expires ${when(t.expires_at)}` : 'no expiry'),
+          h(
+            'td',
+            {},
+            t.revoked_at
+              ? null
+              : h(
+                  'button',
+                  {
+                    type: 'button',
+                    class: 'danger',
+                    onclick: async () => {
+                      if (!window.confirm(`Revoke the token “${t.name}”? Scripts using it stop working.`)) return;
+                      try {
+                        await api('DELETE', `/tokens/${t.id}`);
+                        await refresh();
+                      } catch (e) {
+                        toast(e.message, 'error');
+                      }
+                    },
+                  },
+                  'Revoke',
+                ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  const nameId = uid('t');
+  const roleId = uid('t');
+  const expId = uid('t');
+  const name = h('input', { id: nameId, required: true, name: 'name' });
+  const role = h('select', { id: roleId, name: 'role' }, ROLES.map((r) => h('option', { value: r }, r)));
+  const expires = h('input', { id: expId, type: 'date', name: 'expires_at' });
+  const form = h(
+    'form',
+    {
+      class: 'filters card',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        error.textContent = '';
+        try {
+          const body = { name: name.value.trim(), role: role.value };
+          if (expires.value) body.expires_at = new Date(`${expires.value}T23:59:59`).toISOString();
+          const created = await api('POST', '/tokens', body);
+          mount(
+            secretBox,
+            h(
+              'div',
+              { class: 'card notice' },
+              h('p', {}, h('strong', {}, 'Copy this token now: it is shown only once.')),
+              h('code', { class: 'secret' }, created.secret),
+            ),
+          );
+          form.reset();
+          await refresh();
+        } catch (err) {
+          error.textContent = err.message;
+        }
+      },
+    },
+    h('h2', {}, 'New API token'),
+    h('div', { class: 'field-inline' }, h('label', { for: nameId }, 'Name'), name),
+    h('div', { class: 'field-inline' }, h('label', { for: roleId }, 'Role'), role),
+    h('div', { class: 'field-inline' }, h('label', { for: expId }, 'Expires'), expires),
+    h('button', { type: 'submit', class: 'primary' }, 'Create token'),
+    error,
+  );
+  mount(
+    main,
+    h('h1', {}, 'API tokens'),
+    form,
+    secretBox,
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Role', 'Prefix', 'Created', 'Last used', 'State', ''].map((c) => h('th', { scope: 'col' }, c)))), tbody),
+    ),
+  );
+  await refresh();
+}

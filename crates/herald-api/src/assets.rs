@@ -1,0 +1,433 @@
+//! `/api/v1/assets…`: uploads (multipart, streamed into private storage, never held whole in
+//! memory), listing and search, one asset with the entries using it, the private original for
+//! previews, and deletion of unused assets.
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures::StreamExt;
+use herald_assets::{Declared, IngestError, sanitize_filename};
+use herald_model::{ErrorCode, FieldError, ValidationErrors};
+use herald_store::{Asset, AssetQuery, EntryLocation, MAX_ALT_CHARS, NewAsset};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, Code, ErrorBody};
+use crate::extract::{Authorized, Editor, QueryParams, parse_limit, state};
+
+/// Asset settings (`herald.toml` `[assets]`).
+#[derive(Debug, Clone)]
+pub struct AssetLimits {
+    /// Largest upload, in bytes (25 MiB by default); larger ones get 413.
+    pub max_bytes: u64,
+    /// The media types accepted (sniffed from the bytes).
+    pub allowed_types: Vec<String>,
+}
+
+impl Default for AssetLimits {
+    fn default() -> Self {
+        AssetLimits {
+            max_bytes: 25 * 1024 * 1024,
+            allowed_types: herald_assets::sniff::KNOWN_TYPES
+                .iter()
+                .map(|(t, _)| (*t).to_owned())
+                .collect(),
+        }
+    }
+}
+
+/// Room for the multipart framing and the `alt` part around the file.
+const FORM_OVERHEAD: u64 = 64 * 1024;
+
+/// `POST /assets` form (documentation only; the handler streams the parts).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct UploadForm {
+    /// The file. Its type is read from its bytes and must agree with the part's
+    /// `Content-Type` and the file name's extension.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// Text describing the image for people who cannot see it.
+    alt: Option<String>,
+}
+
+fn too_large(limit: u64) -> ApiError {
+    ApiError::new(
+        Code::PayloadTooLarge,
+        format!(
+            "the file is larger than the {} MiB this server accepts",
+            limit / (1024 * 1024)
+        ),
+    )
+}
+
+fn invalid(path: &str, code: ErrorCode, message: impl Into<String>) -> ApiError {
+    ApiError::validation(ValidationErrors(vec![FieldError::new(path, code, message)]))
+}
+
+impl From<IngestError> for ApiError {
+    fn from(error: IngestError) -> Self {
+        match error {
+            IngestError::TooLarge { limit } => too_large(limit),
+            IngestError::Empty => invalid("file", ErrorCode::Required, "the file is empty"),
+            IngestError::Unrecognised
+            | IngestError::Mislabelled { .. }
+            | IngestError::NotAllowed(_) => {
+                ApiError::new(Code::UnsupportedMediaType, error.to_string())
+            }
+            IngestError::Interrupted(why) => ApiError::new(
+                Code::InvalidJson,
+                format!("the upload could not be read: {why}"),
+            ),
+            IngestError::Storage(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+/// Upload a file
+///
+/// `multipart/form-data` with a `file` part and an optional `alt` part. The same bytes
+/// uploaded again give the existing asset (200) instead of a new one (201). The file stays
+/// private until an entry using it is published.
+#[utoipa::path(post, path = "/api/v1/assets", tag = "assets",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored", body = Asset),
+        (status = 200, description = "These bytes were already stored: the existing asset", body = Asset),
+        (status = 400, description = "Malformed form, or an unknown part", body = ErrorBody),
+        (status = 413, description = "Larger than the limit", body = ErrorBody),
+        (status = 415, description = "Not multipart, a type not accepted, or content that is not what it claims", body = ErrorBody),
+        (status = 422, description = "No file, or an alt text too long", body = ErrorBody),
+    ))]
+pub(crate) async fn upload(
+    caller: Authorized<Editor>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let limits = &state.asset_limits;
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_form {
+        return Err(ApiError::new(
+            Code::UnsupportedMediaType,
+            "send the file as multipart/form-data with a `file` part",
+        ));
+    }
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > limits.max_bytes + FORM_OVERHEAD) {
+        return Err(too_large(limits.max_bytes));
+    }
+
+    let mut form = Multipart::new(req.headers(), payload);
+    let mut stored: Option<(herald_assets::Stored, String)> = None;
+    let mut alt: Option<String> = None;
+    let outcome: Result<(), ApiError> = async {
+        while let Some(part) = form.next().await {
+            let mut part = part.map_err(|e| {
+                ApiError::new(
+                    Code::InvalidJson,
+                    format!("the form could not be read: {e}"),
+                )
+            })?;
+            match part.name() {
+                Some("file") if stored.is_none() => {
+                    let raw_name = part
+                        .content_disposition()
+                        .and_then(|d| d.get_filename())
+                        .map(str::to_owned);
+                    let declared = Declared {
+                        content_type: part.content_type().map(|m| m.essence_str().to_owned()),
+                        filename: raw_name.clone(),
+                    };
+                    let received = state
+                        .assets
+                        .ingest(
+                            &mut part,
+                            &declared,
+                            &limits.allowed_types,
+                            limits.max_bytes,
+                        )
+                        .await?;
+                    let filename = sanitize_filename(raw_name.as_deref().unwrap_or(""));
+                    stored = Some((received, filename));
+                }
+                Some("file") => {
+                    return Err(ApiError::new(
+                        Code::InvalidJson,
+                        "send one `file` per upload",
+                    ));
+                }
+                Some("alt") => {
+                    let mut text = Vec::new();
+                    while let Some(chunk) = part.next().await {
+                        let chunk = chunk.map_err(|e| {
+                            ApiError::new(
+                                Code::InvalidJson,
+                                format!("the form could not be read: {e}"),
+                            )
+                        })?;
+                        text.extend_from_slice(&chunk);
+                        if text.len() > MAX_ALT_CHARS * 4 {
+                            break;
+                        }
+                    }
+                    let text = String::from_utf8(text).map_err(|_| {
+                        invalid("alt", ErrorCode::InvalidCharacters, "not UTF-8 text")
+                    })?;
+                    if text.chars().count() > MAX_ALT_CHARS {
+                        return Err(invalid(
+                            "alt",
+                            ErrorCode::TooLong,
+                            format!("at most {MAX_ALT_CHARS} characters"),
+                        ));
+                    }
+                    if text.chars().any(char::is_control) {
+                        return Err(invalid(
+                            "alt",
+                            ErrorCode::InvalidCharacters,
+                            "no line breaks or control characters",
+                        ));
+                    }
+                    alt = Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+                }
+                other => {
+                    return Err(ApiError::new(
+                        Code::UnknownField,
+                        format!(
+                            "unknown part {:?}: an upload has `file` and `alt`",
+                            other.unwrap_or("")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+    .await;
+
+    let Some((received, filename)) = stored else {
+        outcome?;
+        return Err(invalid(
+            "file",
+            ErrorCode::Required,
+            "add the file as a `file` part",
+        ));
+    };
+    if let Err(error) = outcome {
+        forget_original(state, &received.sha256).await;
+        return Err(error);
+    }
+    let new = NewAsset {
+        sha256: received.sha256.clone(),
+        filename,
+        content_type: received.content_type.to_owned(),
+        bytes: received.bytes,
+        width: received.width,
+        height: received.height,
+        alt,
+    };
+    let (asset, created) = state.store.create_asset(new, &caller.actor()).await?;
+    let mut response = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response
+        .insert_header((header::LOCATION, format!("/api/v1/assets/{}", asset.id)))
+        .json(asset))
+}
+
+/// Removes an original that no asset row describes (an upload refused after its file arrived).
+async fn forget_original(state: &crate::AppState, sha256: &str) {
+    match state.store.asset_by_sha256(sha256).await {
+        Ok(None) => {
+            if let Err(e) = state.assets.remove(sha256).await {
+                tracing::warn!(%e, "could not remove a refused upload");
+            }
+        }
+        Ok(Some(_)) => {}
+        Err(e) => tracing::warn!(%e, "could not check a refused upload"),
+    }
+}
+
+/// `GET /assets` parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AssetListParams {
+    /// Words in the file name or alt text.
+    q: Option<String>,
+    /// A media type (`image/png`) or a family ending in `/` (`image/`).
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    content_type: Option<String>,
+    /// Page size.
+    limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// A page of assets, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct AssetPage {
+    items: Vec<Asset>,
+    next_cursor: Option<String>,
+}
+
+/// List and search assets
+#[utoipa::path(get, path = "/api/v1/assets", tag = "assets", params(AssetListParams),
+    responses(
+        (status = 200, description = "A page of assets, newest first", body = AssetPage),
+        (status = 400, description = "Bad query parameter", body = ErrorBody),
+    ))]
+pub(crate) async fn list(
+    _caller: Authorized<Editor>,
+    req: HttpRequest,
+    params: QueryParams<AssetListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let params = params.0;
+    let limit = parse_limit(params.limit.as_deref(), state.limits.max_list_limit)?;
+    if params.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::invalid_query("q: at most 200 characters"));
+    }
+    let query = AssetQuery {
+        q: params.q,
+        content_type: params.content_type.map(|t| t.to_ascii_lowercase()),
+        before: params.cursor,
+        limit,
+    };
+    let items = state.store.list_assets(&query).await?;
+    let next_cursor = (items.len() as u64 == limit)
+        .then(|| items.last().map(|a| a.id.clone()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(AssetPage { items, next_cursor }))
+}
+
+/// An asset with the entries that use it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct AssetDetail {
+    #[serde(flatten)]
+    asset: Asset,
+    /// The entries whose fields use the asset.
+    used_by: Vec<UsedBy>,
+}
+
+/// An entry using an asset.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct UsedBy {
+    id: String,
+    #[serde(rename = "type")]
+    type_name: String,
+    locale: String,
+    slug: String,
+}
+
+impl From<EntryLocation> for UsedBy {
+    fn from(e: EntryLocation) -> Self {
+        UsedBy {
+            id: e.id,
+            type_name: e.type_name,
+            locale: e.locale,
+            slug: e.slug,
+        }
+    }
+}
+
+fn not_found(error: herald_store::StoreError) -> ApiError {
+    match error {
+        herald_store::StoreError::NotFound => ApiError::not_found("asset"),
+        other => other.into(),
+    }
+}
+
+/// One asset
+#[utoipa::path(get, path = "/api/v1/assets/{id}", tag = "assets",
+    params(("id" = String, Path, description = "Asset id")),
+    responses(
+        (status = 200, description = "The asset and the entries using it", body = AssetDetail),
+        (status = 404, description = "No such asset", body = ErrorBody),
+    ))]
+pub(crate) async fn get(
+    _caller: Authorized<Editor>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let asset = state.store.asset(&path).await.map_err(not_found)?;
+    let used_by = state
+        .store
+        .asset_users(&asset.id)
+        .await?
+        .into_iter()
+        .map(UsedBy::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(AssetDetail { asset, used_by }))
+}
+
+/// The private original
+///
+/// For previews in the admin UI: the bytes as uploaded, to signed-in editors only, never
+/// cached by shared caches.
+#[utoipa::path(get, path = "/api/v1/assets/{id}/content", tag = "assets",
+    params(("id" = String, Path, description = "Asset id")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 404, description = "No such asset", body = ErrorBody),
+    ))]
+pub(crate) async fn content(
+    _caller: Authorized<Editor>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let asset = state.store.asset(&path).await.map_err(not_found)?;
+    let body = state
+        .assets
+        .open(&asset.sha256)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .map(|chunk| chunk.map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string())));
+    Ok(HttpResponse::Ok()
+        .content_type(asset.content_type.as_str())
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"{}\"", asset.filename),
+        ))
+        .no_chunking(asset.bytes)
+        .streaming(body))
+}
+
+/// Delete an unused asset
+#[utoipa::path(delete, path = "/api/v1/assets/{id}", tag = "assets",
+    params(("id" = String, Path, description = "Asset id")),
+    responses(
+        (status = 200, description = "The deleted asset", body = Asset),
+        (status = 404, description = "No such asset", body = ErrorBody),
+        (status = 409, description = "Entries use it: `details` lists them", body = ErrorBody),
+    ))]
+pub(crate) async fn delete(
+    caller: Authorized<Editor>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let state = state(&req)?;
+    let asset = state
+        .store
+        .delete_asset(&path, &caller.actor())
+        .await
+        .map_err(not_found)?;
+    if let Err(e) = state.assets.remove(&asset.sha256).await {
+        tracing::warn!(%e, asset = %asset.id, "the original of a deleted asset could not be removed");
+    }
+    Ok(HttpResponse::Ok().json(asset))
+}

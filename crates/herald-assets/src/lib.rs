@@ -1,0 +1,13 @@
+//! Herald's uploaded files (assets): what a file really is ([`sniff`]), a name safe for a
+//! bucket key ([`filename`]), and [`AssetStorage`], the private store uploads stream into while
+//! their SHA-256 is computed, from which publishing copies them to the public bucket under
+//! `assets/{sha256}/{filename}`. No database here: the store crate records assets.
+
+pub mod filename;
+pub mod sniff;
+mod storage;
+
+pub use filename::sanitize_filename;
+pub use storage::{
+    AssetStorage, Declared, IMMUTABLE, IngestError, Stored, original_key, public_key,
+};

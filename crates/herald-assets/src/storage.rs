@@ -1,0 +1,271 @@
+//! Where uploads live: a private object store (a folder by default, or a cloud bucket that is
+//! not the public one). An upload streams into `uploads/<uuid>` while its SHA-256 is computed
+//! and its first bytes are checked, then moves to `originals/<sha256>`: the same bytes
+//! uploaded twice are stored once. Only publishing copies a file to the public bucket.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use object_store::path::Path;
+use object_store::{
+    Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload, WriteMultipart,
+};
+use sha2::{Digest, Sha256};
+
+use crate::sniff::{SNIFF_BYTES, normalise_declared, sniff, type_of_extension};
+
+/// Bytes kept from the start of an upload to read an image's width and height (a JPEG's size
+/// can come after large metadata).
+const HEAD_BYTES: usize = 256 * 1024;
+/// Part size and parts in flight for a local folder: small, so an upload holds little memory.
+const LOCAL_PARTS: (usize, usize) = (512 * 1024, 2);
+/// For cloud stores: S3 needs parts of at least 5 MiB.
+const CLOUD_PARTS: (usize, usize) = (5 * 1024 * 1024, 2);
+
+/// `Cache-Control` of a published asset: its key contains its hash, so it never changes.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Why an upload was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file's content is not a type Herald accepts (images, PDF, MP4, WebM)")]
+    Unrecognised,
+    #[error("the file is {actual}, but it was sent as {claimed}")]
+    Mislabelled {
+        claimed: String,
+        actual: &'static str,
+    },
+    #[error("{0} files are not accepted here")]
+    NotAllowed(&'static str),
+    #[error("the upload broke off: {0}")]
+    Interrupted(String),
+    #[error("storage: {0}")]
+    Storage(#[from] object_store::Error),
+}
+
+/// What the client said about the file.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    /// The part's `Content-Type`, if any (`application/octet-stream` counts as none).
+    pub content_type: Option<String>,
+    /// The original file name, if any (its extension must agree with the content).
+    pub filename: Option<String>,
+}
+
+/// A file stored under `originals/<sha256>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub sha256: String,
+    pub bytes: u64,
+    /// Sniffed from the content.
+    pub content_type: &'static str,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// The private store of uploaded originals.
+#[derive(Debug, Clone)]
+pub struct AssetStorage {
+    store: Arc<dyn ObjectStore>,
+    /// Bytes per uploaded part, and parts in flight at once: together, the most an upload
+    /// holds in memory.
+    parts: (usize, usize),
+}
+
+/// The key of an original.
+pub fn original_key(sha256: &str) -> Path {
+    Path::from(format!("originals/{sha256}"))
+}
+
+/// The public key of a published asset (contract §4).
+pub fn public_key(sha256: &str, filename: &str) -> Path {
+    Path::from(format!("assets/{sha256}/{filename}"))
+}
+
+impl AssetStorage {
+    /// Storage in `store`; `local` when it is a folder on this machine (smaller parts).
+    pub fn new(store: Arc<dyn ObjectStore>, local: bool) -> Self {
+        AssetStorage {
+            store,
+            parts: if local { LOCAL_PARTS } else { CLOUD_PARTS },
+        }
+    }
+
+    /// The store itself (readiness checks, tests).
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    /// Streams `body` into storage, refusing it as soon as it is too large, not a known type,
+    /// not allowed or not what it was declared to be. Nothing is left behind on refusal.
+    pub async fn ingest<E: std::fmt::Display>(
+        &self,
+        body: impl Stream<Item = Result<Bytes, E>>,
+        declared: &Declared,
+        allowed: &[String],
+        limit: u64,
+    ) -> Result<Stored, IngestError> {
+        let temp = Path::from(format!("uploads/{}", uuid::Uuid::now_v7()));
+        let (part_size, in_flight) = self.parts;
+        let mut upload =
+            WriteMultipart::new_with_chunk_size(self.store.put_multipart(&temp).await?, part_size);
+        match receive(body, &mut upload, in_flight, declared, allowed, limit).await {
+            Ok(received) => {
+                upload.finish().await?;
+                let (sha256, bytes, content_type, head) = received;
+                let size = imagesize::blob_size(&head).ok();
+                let is_image = content_type.starts_with("image/");
+                // Same bytes, same key: overwriting an existing original changes nothing.
+                self.store.rename(&temp, &original_key(&sha256)).await?;
+                Ok(Stored {
+                    sha256,
+                    bytes,
+                    content_type,
+                    width: size
+                        .filter(|_| is_image)
+                        .and_then(|s| u32::try_from(s.width).ok()),
+                    height: size
+                        .filter(|_| is_image)
+                        .and_then(|s| u32::try_from(s.height).ok()),
+                })
+            }
+            Err(error) => {
+                if let Err(abort) = upload.abort().await {
+                    tracing::warn!(%abort, "could not abort a refused upload");
+                }
+                let _ = self.store.delete(&temp).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// The original's bytes, as a stream (authenticated previews).
+    pub async fn open(
+        &self,
+        sha256: &str,
+    ) -> Result<impl Stream<Item = Result<Bytes, object_store::Error>> + use<>, object_store::Error>
+    {
+        Ok(self.store.get(&original_key(sha256)).await?.into_stream())
+    }
+
+    /// Copies an original to `assets/<sha256>/<filename>` in the public bucket, with its type
+    /// and an immutable `Cache-Control` where the bucket keeps them (a local folder does not).
+    /// Returns the public key. Safe to repeat.
+    pub async fn publish(
+        &self,
+        public: &dyn ObjectStore,
+        supports_attributes: bool,
+        sha256: &str,
+        filename: &str,
+        content_type: &str,
+    ) -> Result<Path, object_store::Error> {
+        let key = public_key(sha256, filename);
+        if public.head(&key).await.is_ok() {
+            return Ok(key);
+        }
+        let data = self.store.get(&original_key(sha256)).await?.bytes().await?;
+        let mut attributes = Attributes::new();
+        if supports_attributes {
+            attributes.insert(Attribute::ContentType, content_type.to_owned().into());
+            attributes.insert(Attribute::CacheControl, IMMUTABLE.into());
+        }
+        public
+            .put_opts(
+                &key,
+                PutPayload::from(data),
+                PutOptions {
+                    attributes,
+                    ..PutOptions::default()
+                },
+            )
+            .await?;
+        Ok(key)
+    }
+
+    /// Removes an original (when its asset is deleted and no other asset has the same bytes).
+    pub async fn remove(&self, sha256: &str) -> Result<(), object_store::Error> {
+        match self.store.delete(&original_key(sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Reads the body into the upload, checking as it goes. Returns the hash, size, sniffed type
+/// and the first bytes.
+async fn receive<E: std::fmt::Display>(
+    body: impl Stream<Item = Result<Bytes, E>>,
+    upload: &mut WriteMultipart,
+    in_flight: usize,
+    declared: &Declared,
+    allowed: &[String],
+    limit: u64,
+) -> Result<(String, u64, &'static str, Vec<u8>), IngestError> {
+    let mut body = std::pin::pin!(body);
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+    let mut head: Vec<u8> = Vec::new();
+    let mut content_type: Option<&'static str> = None;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| IngestError::Interrupted(e.to_string()))?;
+        bytes += chunk.len() as u64;
+        if bytes > limit {
+            return Err(IngestError::TooLarge { limit });
+        }
+        if head.len() < HEAD_BYTES {
+            let take = (HEAD_BYTES - head.len()).min(chunk.len());
+            head.extend_from_slice(&chunk[..take]);
+        }
+        if content_type.is_none() && head.len() >= SNIFF_BYTES {
+            content_type = Some(check_type(&head, declared, allowed)?);
+        }
+        hasher.update(&chunk);
+        upload.wait_for_capacity(in_flight).await?;
+        upload.put(chunk);
+    }
+    if bytes == 0 {
+        return Err(IngestError::Empty);
+    }
+    let content_type = match content_type {
+        Some(t) => t,
+        None => check_type(&head, declared, allowed)?,
+    };
+    Ok((hex::encode(hasher.finalize()), bytes, content_type, head))
+}
+
+/// The sniffed type, if it is known, allowed, and agrees with the declared type and the file
+/// name's extension.
+fn check_type(
+    head: &[u8],
+    declared: &Declared,
+    allowed: &[String],
+) -> Result<&'static str, IngestError> {
+    let actual = sniff(head).ok_or(IngestError::Unrecognised)?;
+    if let Some(claimed) = declared
+        .content_type
+        .as_deref()
+        .map(normalise_declared)
+        .filter(|t| !t.is_empty() && t != "application/octet-stream")
+        && claimed != actual
+    {
+        return Err(IngestError::Mislabelled { claimed, actual });
+    }
+    if let Some(name) = &declared.filename
+        && let Some(by_name) = type_of_extension(name)
+        && by_name != actual
+    {
+        return Err(IngestError::Mislabelled {
+            claimed: format!("{by_name} (by its name {name:?})"),
+            actual,
+        });
+    }
+    if !allowed.iter().any(|t| t == actual) {
+        return Err(IngestError::NotAllowed(actual));
+    }
+    Ok(actual)
+}

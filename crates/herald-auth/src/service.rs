@@ -1,0 +1,644 @@
+//! [`Auth`]: sign-in, refresh, sign-out, the per-request check of credentials, and the
+//! management of users and API tokens, with their audit rows.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use herald_model::{ErrorCode, FieldError, ValidationErrors, is_email};
+use herald_store::{
+    Actor, ApiToken, AuditEvent, EventKey, NewApiToken, NewUser, Role, Rotation, Store, User,
+    UserChange, UserCredentials,
+};
+use serde_json::json;
+
+use crate::cache::PrincipalCache;
+use crate::jwt::Keys;
+use crate::password::Hasher;
+use crate::policy::check_password;
+use crate::secret::{random_token, token_hash};
+use crate::{AuthError, Principal, PrincipalKind};
+
+/// Every API token starts with this, so that leaked ones are easy to find in code and logs.
+pub const API_TOKEN_PREFIX: &str = "hrld_";
+/// Every refresh token starts with this.
+const REFRESH_TOKEN_PREFIX: &str = "hrt_";
+/// Characters of an API token kept to recognise it (`hrld_` and four more).
+const SHOWN_PREFIX_CHARS: usize = 9;
+/// An API token's `last_used_at` is written at most this often.
+const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+/// The audit action of a failed sign-in, counted by the limiter.
+const LOGIN_FAILED: &str = "auth.login_failed";
+/// The e-mail of the first admin when `HERALD_ADMIN_EMAIL` is not set.
+pub(crate) const DEFAULT_ADMIN_EMAIL: &str = "admin@herald.local";
+
+/// Lifetimes and limits (`herald.toml` `[auth]`).
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// How long an access token is valid (15 minutes by default).
+    pub access_ttl: Duration,
+    /// How long an unused refresh token is valid (14 days by default).
+    pub refresh_ttl: Duration,
+    /// Failed sign-ins per account or per address within `login_window` before 429.
+    pub login_attempts: u32,
+    pub login_window: Duration,
+    /// How long a checked user or token is trusted before it is read again.
+    pub recheck_after: Duration,
+    /// Password hashes computed at once.
+    pub hash_concurrency: usize,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(14 * 24 * 3600),
+            login_attempts: 5,
+            login_window: Duration::from_secs(60),
+            recheck_after: Duration::from_secs(5),
+            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// What a sign-in or a refresh returns.
+#[derive(Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub user: User,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("expires_in", &self.expires_in)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /users`.
+#[derive(Clone)]
+pub struct NewUserRequest {
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+    pub content_types: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for NewUserRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUserRequest")
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .field("content_types", &self.content_types)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `PATCH /users/{id}`; `None` leaves a value as it is.
+#[derive(Clone, Default)]
+pub struct UserPatch {
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub role: Option<Role>,
+    pub content_types: Option<Option<Vec<String>>>,
+    pub disabled: Option<bool>,
+}
+
+impl std::fmt::Debug for UserPatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserPatch")
+            .field("email", &self.email)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("role", &self.role)
+            .field("content_types", &self.content_types)
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
+
+/// `POST /tokens`.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub name: String,
+    pub role: Role,
+    pub content_types: Option<Vec<String>>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The first admin, created when the database has no user.
+#[derive(Clone)]
+pub struct FirstAdmin {
+    pub email: String,
+    /// Set when no password was configured: shown once, never stored in clear.
+    pub generated_password: Option<String>,
+}
+
+impl std::fmt::Debug for FirstAdmin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FirstAdmin")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+fn invalid(path: &str, code: ErrorCode, message: impl Into<String>) -> AuthError {
+    AuthError::Validation(ValidationErrors(vec![FieldError::new(path, code, message)]))
+}
+
+fn check_email(email: &str) -> Result<String, AuthError> {
+    let email = email.trim().to_lowercase();
+    if is_email(&email) {
+        Ok(email)
+    } else {
+        Err(invalid(
+            "email",
+            ErrorCode::InvalidEmail,
+            "not an e-mail address like marie@shop.example",
+        ))
+    }
+}
+
+fn check_policy(password: &str, email: &str) -> Result<(), AuthError> {
+    check_password(password, email).map_err(|why| invalid("password", ErrorCode::WeakPassword, why))
+}
+
+/// The service: cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Auth {
+    store: Store,
+    keys: Keys,
+    hasher: Hasher,
+    config: AuthConfig,
+    cache: PrincipalCache,
+}
+
+impl Auth {
+    pub fn new(store: Store, keys: Keys, config: AuthConfig) -> Result<Auth, AuthError> {
+        Ok(Auth {
+            hasher: Hasher::new(config.hash_concurrency)?,
+            cache: PrincipalCache::new(config.recheck_after),
+            store,
+            keys,
+            config,
+        })
+    }
+
+    /// The signing keys (tests craft tokens with them).
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    pub fn config(&self) -> &AuthConfig {
+        &self.config
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Sessions
+    // ----------------------------------------------------------------------------------------
+
+    /// Signs in with e-mail and password. An unknown e-mail, a wrong password and a disabled
+    /// user get the same answer after the same work; failures are audited and limited.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: String,
+        ip: Option<&str>,
+    ) -> Result<Session, AuthError> {
+        let email = email.trim().to_lowercase();
+        if let Some(retry_after) = self.login_blocked(&email, ip).await? {
+            return Err(AuthError::RateLimited { retry_after });
+        }
+        let user = self.store.user_by_email(&email).await?;
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        let matches = self.hasher.verify(password, hash).await?;
+        let user = match user {
+            Some(user) if matches && !user.user.disabled => user.user,
+            found => {
+                let actor = Actor {
+                    id: found
+                        .as_ref()
+                        .map_or_else(|| "anonymous".to_owned(), |u| u.user.id.clone()),
+                    label: email.clone(),
+                    ip: ip.map(str::to_owned),
+                };
+                let reason = match &found {
+                    None => "unknown e-mail",
+                    Some(u) if u.user.disabled => "user disabled",
+                    Some(_) => "wrong password",
+                };
+                self.store
+                    .audit(
+                        &actor,
+                        AuditEvent::on(LOGIN_FAILED, "user", &email)
+                            .with(json!({ "reason": reason })),
+                    )
+                    .await?;
+                return Err(AuthError::Unauthenticated("wrong e-mail or password"));
+            }
+        };
+        let refresh_token = random_token(REFRESH_TOKEN_PREFIX);
+        let session_id = self
+            .store
+            .open_session(&user.id, &token_hash(&refresh_token), self.refresh_expiry())
+            .await?;
+        self.store.record_login(&user.id).await?;
+        let actor = Actor {
+            id: user.id.clone(),
+            label: user.email.clone(),
+            ip: ip.map(str::to_owned),
+        };
+        self.store
+            .audit(&actor, AuditEvent::on("auth.login", "session", &session_id))
+            .await?;
+        self.session(user, &session_id, refresh_token)
+    }
+
+    /// When the limiter refuses sign-ins for this account or address: how long until it
+    /// allows one again.
+    async fn login_blocked(
+        &self,
+        email: &str,
+        ip: Option<&str>,
+    ) -> Result<Option<Duration>, AuthError> {
+        let window = chrono::TimeDelta::from_std(self.config.login_window)
+            .unwrap_or(chrono::TimeDelta::minutes(1));
+        let now = Utc::now();
+        let limit = u64::from(self.config.login_attempts.max(1));
+        let keys = [Some(EventKey::Target(email)), ip.map(EventKey::Ip)];
+        let mut wait = None;
+        for key in keys.into_iter().flatten() {
+            let times = self
+                .store
+                .recent_event_times(LOGIN_FAILED, key, now - window, limit)
+                .await?;
+            if times.len() as u64 >= limit {
+                let oldest = times.last().copied().unwrap_or(now);
+                let remaining = (oldest + window - now).to_std().unwrap_or_default();
+                let remaining = remaining.max(Duration::from_secs(1));
+                wait = Some(wait.map_or(remaining, |w: Duration| w.max(remaining)));
+            }
+        }
+        Ok(wait)
+    }
+
+    /// Spends a refresh token for a new pair. A spent token coming back ends its session.
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        ip: Option<&str>,
+    ) -> Result<Session, AuthError> {
+        let next = random_token(REFRESH_TOKEN_PREFIX);
+        let rotation = self
+            .store
+            .rotate_refresh_token(
+                &token_hash(refresh_token),
+                &token_hash(&next),
+                self.refresh_expiry(),
+            )
+            .await?;
+        match rotation {
+            Rotation::Rotated { user, family_id } => self.session(user.user, &family_id, next),
+            Rotation::Invalid => Err(AuthError::Unauthenticated(
+                "the refresh token is not valid or has expired; sign in again",
+            )),
+            Rotation::Revoked { .. } => Err(AuthError::Unauthenticated(
+                "the session has ended; sign in again",
+            )),
+            Rotation::UserDisabled { .. } => {
+                self.cache.clear();
+                Err(AuthError::Unauthenticated(
+                    "the session has ended; sign in again",
+                ))
+            }
+            Rotation::Reused { user_id, family_id } => {
+                self.cache.clear();
+                let actor = Actor {
+                    id: user_id,
+                    label: "refresh token reuse".to_owned(),
+                    ip: ip.map(str::to_owned),
+                };
+                self.store
+                    .audit(
+                        &actor,
+                        AuditEvent::on("auth.refresh_reused", "session", family_id)
+                            .with(json!({ "effect": "session revoked" })),
+                    )
+                    .await?;
+                Err(AuthError::Unauthenticated(
+                    "this refresh token was already used, so the session has been ended; sign in again",
+                ))
+            }
+        }
+    }
+
+    /// Ends the caller's session, and the session of `refresh_token` if it is theirs too.
+    pub async fn logout(
+        &self,
+        principal: &Principal,
+        refresh_token: Option<&str>,
+        ip: Option<String>,
+    ) -> Result<(), AuthError> {
+        let PrincipalKind::User { session_id } = &principal.kind else {
+            return Err(AuthError::Forbidden(
+                "an API token has no session; revoke it with DELETE /tokens/{id}".into(),
+            ));
+        };
+        let mut sessions = vec![session_id.clone()];
+        if let Some(token) = refresh_token
+            && let Some(other) = self
+                .store
+                .session_of_token(&principal.id, &token_hash(token))
+                .await?
+            && other != *session_id
+        {
+            sessions.push(other);
+        }
+        for session in sessions {
+            self.store.close_session(&principal.id, &session).await?;
+            self.store
+                .audit(
+                    &principal.actor(ip.clone()),
+                    AuditEvent::on("auth.logout", "session", session),
+                )
+                .await?;
+        }
+        self.cache.clear();
+        Ok(())
+    }
+
+    fn refresh_expiry(&self) -> DateTime<Utc> {
+        Utc::now()
+            + chrono::TimeDelta::from_std(self.config.refresh_ttl)
+                .unwrap_or(chrono::TimeDelta::days(14))
+    }
+
+    fn session(
+        &self,
+        user: User,
+        session_id: &str,
+        refresh_token: String,
+    ) -> Result<Session, AuthError> {
+        Ok(Session {
+            access_token: self
+                .keys
+                .issue(&user.id, session_id, self.config.access_ttl)?,
+            refresh_token,
+            expires_in: self.config.access_ttl.as_secs(),
+            user,
+        })
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Per request
+    // ----------------------------------------------------------------------------------------
+
+    /// The principal of a bearer credential: an access token or an API token.
+    pub async fn authenticate(&self, credential: &str) -> Result<Principal, AuthError> {
+        if credential.starts_with(API_TOKEN_PREFIX) {
+            return self.authenticate_api_token(credential).await;
+        }
+        let claims = self.keys.verify(credential)?;
+        let key = format!("s:{}", claims.sid);
+        let principal = match self.cache.get(&key) {
+            Some(cached) => cached,
+            None => {
+                let principal = self.load_session(&claims.sub, &claims.sid).await?;
+                self.cache.put(key, principal.clone());
+                principal
+            }
+        };
+        principal
+            .filter(|p| p.id == claims.sub)
+            .ok_or(AuthError::Unauthenticated(
+                "the session has ended; sign in again",
+            ))
+    }
+
+    async fn load_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+    ) -> Result<Option<Principal>, AuthError> {
+        let user = match self.store.user(user_id).await {
+            Ok(UserCredentials { user, .. }) => user,
+            Err(herald_store::StoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if user.disabled || self.store.session_revoked(session_id).await? {
+            return Ok(None);
+        }
+        Ok(Some(Principal {
+            id: user.id,
+            label: user.email,
+            role: user.role,
+            content_types: user.content_types,
+            kind: PrincipalKind::User {
+                session_id: session_id.to_owned(),
+            },
+        }))
+    }
+
+    async fn authenticate_api_token(&self, credential: &str) -> Result<Principal, AuthError> {
+        let hash = token_hash(credential);
+        let key = format!("t:{hash}");
+        let principal = match self.cache.get(&key) {
+            Some(cached) => cached,
+            None => {
+                let now = Utc::now();
+                let token = self.store.api_token_by_hash(&hash).await?;
+                let principal = match token {
+                    Some(token) if token.is_live(now) => {
+                        if token.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY) {
+                            self.store.touch_api_token(&token.id).await?;
+                        }
+                        Some(Principal {
+                            id: format!("token:{}", token.id),
+                            label: token.name,
+                            role: token.role,
+                            content_types: token.content_types,
+                            kind: PrincipalKind::Token,
+                        })
+                    }
+                    _ => None,
+                };
+                self.cache.put(key, principal.clone());
+                principal
+            }
+        };
+        principal.ok_or(AuthError::Unauthenticated(
+            "the API token is not valid, has expired or was revoked",
+        ))
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Users
+    // ----------------------------------------------------------------------------------------
+
+    /// Creates a user after checking the e-mail and the password policy.
+    pub async fn create_user(
+        &self,
+        request: NewUserRequest,
+        actor: &Actor,
+    ) -> Result<User, AuthError> {
+        let email = check_email(&request.email)?;
+        check_policy(&request.password, &email)?;
+        let password_hash = self.hasher.hash(request.password).await?;
+        let user = self
+            .store
+            .create_user(
+                NewUser {
+                    email,
+                    password_hash,
+                    role: request.role,
+                    content_types: request.content_types,
+                },
+                actor,
+            )
+            .await?;
+        Ok(user)
+    }
+
+    /// Changes a user. A new password or disabling ends their sessions at once.
+    pub async fn update_user(
+        &self,
+        id: &str,
+        patch: UserPatch,
+        actor: &Actor,
+    ) -> Result<User, AuthError> {
+        let current = self.store.user(id).await?.user;
+        let email = patch.email.as_deref().map(check_email).transpose()?;
+        let password_hash = match patch.password {
+            Some(password) => {
+                check_policy(&password, email.as_deref().unwrap_or(&current.email))?;
+                Some(self.hasher.hash(password).await?)
+            }
+            None => None,
+        };
+        let user = self
+            .store
+            .update_user(
+                id,
+                UserChange {
+                    email,
+                    password_hash,
+                    role: patch.role,
+                    content_types: patch.content_types,
+                    disabled: patch.disabled,
+                },
+                actor,
+            )
+            .await?;
+        self.cache.clear();
+        Ok(user)
+    }
+
+    pub async fn user(&self, id: &str) -> Result<User, AuthError> {
+        Ok(self.store.user(id).await?.user)
+    }
+
+    pub async fn list_users(
+        &self,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<User>, AuthError> {
+        Ok(self.store.list_users(after, limit).await?)
+    }
+
+    /// On a database without users, creates the first admin: `email` (or
+    /// `admin@herald.local`) with `password`, or with a generated one that the caller shows
+    /// once. Returns `None` when users exist.
+    pub async fn ensure_first_admin(
+        &self,
+        email: Option<&str>,
+        password: Option<&str>,
+    ) -> Result<Option<FirstAdmin>, AuthError> {
+        if self.store.count_users().await? > 0 {
+            return Ok(None);
+        }
+        let email = email.unwrap_or(DEFAULT_ADMIN_EMAIL).to_owned();
+        let (password, generated) = match password {
+            Some(password) => (password.to_owned(), false),
+            None => (random_token(""), true),
+        };
+        let request = NewUserRequest {
+            email: email.clone(),
+            password: password.clone(),
+            role: Role::Admin,
+            content_types: None,
+        };
+        match self.create_user(request, &Actor::system()).await {
+            Ok(user) => Ok(Some(FirstAdmin {
+                email: user.email,
+                generated_password: generated.then_some(password),
+            })),
+            // Another instance sharing the database created it first.
+            Err(AuthError::Validation(errors))
+                if errors.0.iter().any(|e| e.code == ErrorCode::NotUnique) =>
+            {
+                Ok(None)
+            }
+            Err(AuthError::Validation(errors)) => Err(AuthError::Config(format!(
+                "the first admin cannot be created (HERALD_ADMIN_EMAIL / HERALD_ADMIN_PASSWORD): {errors}"
+            ))),
+            Err(other) => Err(other),
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // API tokens
+    // ----------------------------------------------------------------------------------------
+
+    /// Creates a token; the secret in the answer is never shown again.
+    pub async fn create_token(
+        &self,
+        request: NewToken,
+        actor: &Actor,
+    ) -> Result<(ApiToken, String), AuthError> {
+        let name = request.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(invalid(
+                "name",
+                ErrorCode::TooLong,
+                "a name of 1 to 100 characters",
+            ));
+        }
+        if request.expires_at.is_some_and(|at| at <= Utc::now()) {
+            return Err(invalid(
+                "expires_at",
+                ErrorCode::TooSmall,
+                "must be in the future",
+            ));
+        }
+        let secret = random_token(API_TOKEN_PREFIX);
+        let token = self
+            .store
+            .create_api_token(
+                NewApiToken {
+                    name: name.to_owned(),
+                    token_hash: token_hash(&secret),
+                    prefix: secret.chars().take(SHOWN_PREFIX_CHARS).collect(),
+                    role: request.role,
+                    content_types: request.content_types,
+                    expires_at: request.expires_at,
+                },
+                actor,
+            )
+            .await?;
+        Ok((token, secret))
+    }
+
+    pub async fn list_tokens(&self) -> Result<Vec<ApiToken>, AuthError> {
+        Ok(self.store.list_api_tokens().await?)
+    }
+
+    /// Revokes a token; it stops working at once on this instance, within seconds on others.
+    pub async fn revoke_token(&self, id: &str, actor: &Actor) -> Result<ApiToken, AuthError> {
+        let token = self.store.revoke_api_token(id, actor).await?;
+        self.cache.clear();
+        Ok(token)
+    }
+}

@@ -1,0 +1,211 @@
+//! The bucket through `object_store`: a local folder (the default), or an `s3://`, `gs://` or
+//! `az://` URL configured by the usual environment variables (`AWS_*`, `GOOGLE_*`, `AZURE_*`).
+//!
+//! JSON objects are written with `Content-Type: application/json` and a short
+//! `Cache-Control` on cloud buckets. A local folder cannot store headers
+//! (`LocalFileSystem` refuses attributes), so they are left out there: the web server that
+//! serves the folder sets them (see `docs/operations.md`). Every write replaces an object
+//! whole (a local write goes to a temporary file renamed into place), so readers never see
+//! half an object.
+
+use std::path::Path as FsPath;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
+use object_store::path::Path;
+use object_store::prefix::PrefixStore;
+use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
+use url::Url;
+
+use crate::PublishError;
+use crate::keys::CacheClass;
+
+/// Environment variable prefixes passed to `object_store`'s builders.
+const ENV_PREFIXES: [&str; 3] = ["AWS_", "GOOGLE_", "AZURE_"];
+
+/// Where published objects go. Cheap to clone.
+#[derive(Clone)]
+pub struct Bucket {
+    store: Arc<dyn ObjectStore>,
+    /// Whether the store keeps `Content-Type` and `Cache-Control` (not a local folder).
+    attributes: bool,
+    /// For messages: the folder or the URL without credentials.
+    label: String,
+}
+
+impl std::fmt::Debug for Bucket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bucket")
+            .field("label", &self.label)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Bucket {
+    /// A local folder, created if missing.
+    pub fn folder(path: &FsPath) -> Result<Bucket, PublishError> {
+        std::fs::create_dir_all(path).map_err(|e| {
+            PublishError::BucketConfig(format!("cannot create {}: {e}", path.display()))
+        })?;
+        let store = LocalFileSystem::new_with_prefix(path)?.with_automatic_cleanup(true);
+        Ok(Bucket {
+            store: Arc::new(store),
+            attributes: false,
+            label: path.display().to_string(),
+        })
+    }
+
+    /// A cloud bucket: `s3://bucket/prefix`, `gs://…` or `az://…`, configured from the
+    /// environment.
+    pub fn cloud(url: &Url) -> Result<Bucket, PublishError> {
+        let options = std::env::vars().filter_map(|(key, value)| {
+            ENV_PREFIXES
+                .iter()
+                .any(|prefix| key.starts_with(prefix))
+                .then(|| (key.to_ascii_lowercase(), value))
+        });
+        let (store, prefix) = object_store::parse_url_opts(url, options)?;
+        let store: Arc<dyn ObjectStore> = if prefix.as_ref().is_empty() {
+            Arc::from(store)
+        } else {
+            Arc::new(PrefixStore::new(store, prefix))
+        };
+        let mut label = url.clone();
+        let _ = label.set_password(None);
+        let _ = label.set_username("");
+        label.set_query(None);
+        Ok(Bucket {
+            store,
+            attributes: true,
+            label: label.to_string(),
+        })
+    }
+
+    /// In memory (unit tests).
+    pub fn in_memory() -> Bucket {
+        Bucket {
+            store: Arc::new(InMemory::new()),
+            attributes: true,
+            label: "memory".to_owned(),
+        }
+    }
+
+    /// The folder or URL, for messages.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Writes a JSON object whole.
+    pub async fn put_json(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        cache: CacheClass,
+    ) -> Result<(), PublishError> {
+        let mut options = PutOptions::default();
+        if self.attributes {
+            let mut attributes = Attributes::new();
+            attributes.insert(Attribute::ContentType, "application/json".into());
+            attributes.insert(Attribute::CacheControl, cache.cache_control().into());
+            options.attributes = attributes;
+        }
+        self.store
+            .put_opts(&Path::from(key), PutPayload::from(body), options)
+            .await?;
+        Ok(())
+    }
+
+    /// An object's bytes, or `None` when it does not exist.
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PublishError> {
+        match self.store.get(&Path::from(key)).await {
+            Ok(result) => Ok(Some(result.bytes().await?.to_vec())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// An object's `Content-Type` and `Cache-Control`, as stored (both `None` in a folder),
+    /// or `None` when it does not exist.
+    pub async fn headers(
+        &self,
+        key: &str,
+    ) -> Result<Option<(Option<String>, Option<String>)>, PublishError> {
+        match self.store.get(&Path::from(key)).await {
+            Ok(result) => {
+                let header =
+                    |attribute: &Attribute| result.attributes.get(attribute).map(|v| v.to_string());
+                Ok(Some((
+                    header(&Attribute::ContentType),
+                    header(&Attribute::CacheControl),
+                )))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Deletes an object; one that is already gone is fine.
+    pub async fn delete(&self, key: &str) -> Result<(), PublishError> {
+        match self.store.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Every key under `prefix` (tests and tools; publishing never lists the bucket).
+    pub async fn list(&self, prefix: Option<&str>) -> Result<Vec<String>, PublishError> {
+        let prefix = prefix.map(Path::from);
+        let mut stream = self.store.list(prefix.as_ref());
+        let mut keys = Vec::new();
+        while let Some(meta) = stream.next().await {
+            keys.push(meta?.location.to_string());
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
+    /// Whether the bucket answers (`/readyz`): lists at most one object.
+    pub async fn check(&self) -> Result<(), PublishError> {
+        let mut stream = self.store.list(None);
+        match stream.next().await {
+            None | Some(Ok(_)) => Ok(()),
+            Some(Err(error)) => Err(error.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_folder_bucket_writes_reads_and_deletes_without_headers() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let bucket = Bucket::folder(&dir.path().join("public")).expect("a bucket");
+        bucket
+            .put_json("content/faq/en/a.json", b"{}".to_vec(), CacheClass::Entry)
+            .await
+            .expect("written");
+        assert!(dir.path().join("public/content/faq/en/a.json").is_file());
+        assert_eq!(
+            bucket.get("content/faq/en/a.json").await.expect("read"),
+            Some(b"{}".to_vec())
+        );
+        assert_eq!(bucket.get("missing.json").await.expect("read"), None);
+        assert_eq!(
+            bucket.list(None).await.expect("listed"),
+            ["content/faq/en/a.json"]
+        );
+        bucket
+            .delete("content/faq/en/a.json")
+            .await
+            .expect("deleted");
+        bucket
+            .delete("content/faq/en/a.json")
+            .await
+            .expect("gone is fine");
+        bucket.check().await.expect("reachable");
+    }
+}

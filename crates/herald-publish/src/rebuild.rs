@@ -1,0 +1,282 @@
+//! Rebuilds (`herald publish rebuild [--type T]`, `POST /publish/rebuild`): every live entry is
+//! rendered again and written, in chunks, oldest publication first; after each chunk the
+//! objects are recorded and the job's progress saved (how many are done and the last one),
+//! so an interrupted rebuild resumes where it stopped. Then the objects no live entry shows
+//! any more are dropped from the listings, every page of the rebuilt types, the redirects,
+//! the schemas and the manifest are written, and the dropped objects deleted.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use herald_model::{Locales, SchemaSet};
+use herald_store::{Job, LiveEntry, ObjectSource, SlotChange};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::worker::{BucketStep, LeaseKeeper, Publisher};
+use crate::{PublishError, sync};
+
+/// Entries rendered and recorded per step.
+const CHUNK: usize = 500;
+/// Entries that could not be rendered, listed in the result (at most).
+const MAX_SKIPPED: usize = 100;
+
+/// A rebuild's progress while it writes objects.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct RebuildProgress {
+    phase: String,
+    /// Live entries handled so far, of `total`.
+    done: usize,
+    total: usize,
+    /// The last entry handled: (published_at in microseconds, id).
+    cursor: Option<(i64, String)>,
+    /// Entries that could not be rendered: `id: reason`.
+    skipped: Vec<String>,
+}
+
+/// The paths each live entry shows: its own, and those of the locales falling back to it.
+fn placements(
+    schemas: &SchemaSet,
+    locales: &Locales,
+    live: &[LiveEntry],
+) -> HashMap<String, Vec<(String, Option<String>)>> {
+    let mut by_slug: HashMap<(&str, &str), Vec<LiveEntry>> = HashMap::new();
+    for entry in live {
+        by_slug
+            .entry((entry.type_name.as_str(), entry.slug.as_str()))
+            .or_default()
+            .push(entry.clone());
+    }
+    let mut shown: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
+    for ((type_name, slug), entries) in &by_slug {
+        let localized = schemas.get(type_name).is_some_and(|t| t.localized);
+        for locale in &locales.all {
+            if let Some(source) = sync::desired(locales, localized, locale, slug, entries) {
+                shown
+                    .entry(source.entry_id)
+                    .or_default()
+                    .push((locale.clone(), source.fallback_from));
+            }
+        }
+    }
+    shown
+}
+
+pub(crate) async fn run(
+    publisher: &Publisher,
+    job: &Job,
+    lease: &LeaseKeeper,
+) -> Result<(), PublishError> {
+    if let Some(step) = BucketStep::from_progress(job.progress.as_ref()) {
+        return publisher.finish(step, lease).await;
+    }
+    let store = publisher.store();
+    let schemas = publisher.renderer().schemas();
+    let worker = publisher.worker();
+    let page_size = publisher.options().page_size;
+    let scope = job.type_name.as_deref();
+    if let Some(type_name) = scope
+        && schemas.get(type_name).is_none()
+    {
+        store
+            .fail_job(
+                job.id,
+                worker,
+                &format!("no content type `{type_name}`"),
+                false,
+            )
+            .await?;
+        return Ok(());
+    }
+    let mut progress: RebuildProgress = job
+        .progress
+        .clone()
+        .and_then(|p| serde_json::from_value(p).ok())
+        .unwrap_or_default();
+    progress.phase = "objects".to_owned();
+    let live: Vec<LiveEntry> = store
+        .live_entries(scope)
+        .await?
+        .into_iter()
+        .filter(|e| schemas.get(&e.type_name).is_some())
+        .collect();
+    let shown = placements(schemas, publisher.locales(), &live);
+    let start = match &progress.cursor {
+        Some((at, id)) => live.partition_point(|e| {
+            (e.published_at.timestamp_micros(), e.id.as_str()) <= (*at, id.as_str())
+        }),
+        None => 0,
+    };
+    progress.total = live.len();
+    progress.done = start;
+    tracing::info!(job = job.id, total = live.len(), from = start, "rebuilding");
+    for chunk in live[start..].chunks(CHUNK) {
+        let mut changes = Vec::new();
+        let mut slugs: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for entry in chunk {
+            for (locale, fallback_from) in shown.get(&entry.id).into_iter().flatten() {
+                changes.push(SlotChange {
+                    type_name: entry.type_name.clone(),
+                    locale: locale.clone(),
+                    slug: entry.slug.clone(),
+                    old: None,
+                    new: Some(ObjectSource {
+                        entry_id: entry.id.clone(),
+                        version: entry.version,
+                        fallback_from: fallback_from.clone(),
+                        title: None,
+                        published_at: entry.published_at,
+                    }),
+                });
+            }
+            slugs
+                .entry(entry.type_name.as_str())
+                .or_default()
+                .push(entry.slug.clone());
+        }
+        let mut existing = HashMap::new();
+        for (type_name, slugs) in slugs {
+            for object in store.objects_at(type_name, &slugs).await? {
+                existing.insert(
+                    (
+                        object.type_name.clone(),
+                        object.locale.clone(),
+                        object.slug.clone(),
+                    ),
+                    object,
+                );
+            }
+        }
+        for change in &mut changes {
+            change.old = existing.remove(&(
+                change.type_name.clone(),
+                change.locale.clone(),
+                change.slug.clone(),
+            ));
+        }
+        let rendered = publisher.render(changes).await?;
+        for (id, reason) in &rendered.failed {
+            tracing::warn!(entry = %id, %reason, "rebuild: cannot render the entry; skipped");
+            if progress.skipped.len() < MAX_SKIPPED {
+                progress.skipped.push(format!("{id}: {reason}"));
+            }
+        }
+        publisher.upload(&rendered.objects).await?;
+        // Objects that already showed this version keep their row (and place in the listing).
+        let rows: Vec<SlotChange> = rendered
+            .changes
+            .into_iter()
+            .filter(|c| match (&c.old, &c.new) {
+                (Some(old), Some(new)) => !sync::shows(old, new),
+                _ => true,
+            })
+            .collect();
+        progress.done += chunk.len();
+        progress.cursor = chunk
+            .last()
+            .map(|e| (e.published_at.timestamp_micros(), e.id.clone()));
+        let snapshot = serde_json::to_value(&progress).unwrap_or(Value::Null);
+        if rows.is_empty() {
+            store
+                .save_job_progress(&[job.id], worker, &snapshot)
+                .await?;
+        } else {
+            store
+                .apply_slot_changes(&rows, &[], page_size, (&[job.id], worker), |_| snapshot)
+                .await?;
+        }
+        lease.check()?;
+        publisher.pause("rebuild_chunk").await;
+    }
+    // Objects no live entry shows any more (unpublished while nothing recorded it, or a
+    // type's fallbacks changed) leave the listings and then the bucket.
+    let wanted: HashSet<(&str, &str, &str)> = live
+        .iter()
+        .flat_map(|e| {
+            shown
+                .get(&e.id)
+                .into_iter()
+                .flatten()
+                .map(|(locale, _)| (e.type_name.as_str(), locale.as_str(), e.slug.as_str()))
+        })
+        .collect();
+    let stale: Vec<SlotChange> = store
+        .object_keys(scope)
+        .await?
+        .into_iter()
+        .filter(|o| !wanted.contains(&(o.type_name.as_str(), o.locale.as_str(), o.slug.as_str())))
+        .map(|o| SlotChange {
+            type_name: o.type_name.clone(),
+            locale: o.locale.clone(),
+            slug: o.slug.clone(),
+            old: Some(o),
+            new: None,
+        })
+        .collect();
+    let types: BTreeSet<String> = match scope {
+        Some(type_name) => [type_name.to_owned()].into(),
+        None => schemas.names().map(str::to_owned).collect(),
+    };
+    let mut step = BucketStep {
+        phase: BucketStep::PHASE.to_owned(),
+        full: types.clone(),
+        types,
+        deletes: stale.iter().map(SlotChange::path).collect(),
+        redirects: true,
+        written_count: progress.done,
+        skipped: progress.skipped.clone(),
+        jobs: [job.id].into(),
+        ..BucketStep::default()
+    };
+    let applied = store
+        .apply_slot_changes(&stale, &[], page_size, (&[job.id], worker), |applied| {
+            let mut step = step.clone();
+            step.revision = applied.revision;
+            step.to_progress()
+        })
+        .await?;
+    step.revision = applied.revision;
+    publisher.finish(step, lease).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    #[test]
+    fn each_path_goes_to_one_entry() {
+        let schemas = SchemaSet::load_dir(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas"),
+        )
+        .expect("the example schemas");
+        let locales = Locales::new(
+            vec!["en".into(), "fr".into(), "fr-BE".into()],
+            [("fr-BE".to_owned(), "fr".to_owned())]
+                .into_iter()
+                .collect(),
+        )
+        .expect("valid locales");
+        let entry = |id: &str, locale: &str| LiveEntry {
+            id: id.into(),
+            type_name: "faq".into(),
+            locale: locale.into(),
+            slug: "returns".into(),
+            version: 1,
+            published_at: Utc::now(),
+        };
+        let shown = placements(&schemas, &locales, &[entry("a", "fr"), entry("b", "en")]);
+        let mut of_a = shown.get("a").cloned().unwrap_or_default();
+        of_a.sort();
+        assert_eq!(
+            of_a,
+            [
+                ("fr".to_owned(), None),
+                ("fr-BE".to_owned(), Some("fr".to_owned()))
+            ]
+        );
+        assert_eq!(
+            shown.get("b").cloned().unwrap_or_default(),
+            [("en".to_owned(), None)]
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! One code path from stored fields to the bytes in the bucket, used by the publisher and by
+//! the API's preview: the model's [`render_entry`] with references resolved to where the
+//! referenced entries are published, then a check against the type's JSON Schema (the one
+//! storefronts get at `schemas/{type}.json`), so the bucket never holds an object its own
+//! schema rejects.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use herald_model::render::{EntryMeta, ResolvedAsset, ResolvedReference, Resolver, render_entry};
+use herald_model::{ContentType, FieldError, SchemaSet, ValidationErrors};
+use herald_store::{Entry, ReferenceTarget, Store, StoreError};
+use serde_json::{Map, Value};
+
+use crate::PublishError;
+
+/// The renderer: the schema set and each type's compiled JSON Schema.
+pub struct Renderer {
+    schemas: Arc<SchemaSet>,
+    validators: HashMap<String, jsonschema::Validator>,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer")
+            .field("types", &self.validators.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why an entry cannot be rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RenderFailure {
+    /// References or assets that do not resolve, each with its path.
+    Unresolved(Vec<FieldError>),
+    /// The object does not match its type's JSON Schema (a bug: it is reported, not written).
+    Schema(String),
+}
+
+impl std::fmt::Display for RenderFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RenderFailure::Unresolved(errors) => {
+                f.write_str("unresolved: ")?;
+                for (i, error) in errors.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{error}")?;
+                }
+                Ok(())
+            }
+            RenderFailure::Schema(message) => {
+                write!(
+                    f,
+                    "the rendered object does not match its JSON Schema: {message}"
+                )
+            }
+        }
+    }
+}
+
+impl Renderer {
+    /// Compiles the JSON Schema of every type.
+    pub fn new(schemas: Arc<SchemaSet>) -> Result<Renderer, PublishError> {
+        let mut validators = HashMap::new();
+        for content_type in schemas.iter() {
+            let schema = herald_model::json_schema::published_entry(content_type);
+            let validator =
+                jsonschema::draft202012::new(&schema).map_err(|e| PublishError::Schema {
+                    type_name: content_type.name.clone(),
+                    message: e.to_string(),
+                })?;
+            validators.insert(content_type.name.clone(), validator);
+        }
+        Ok(Renderer {
+            schemas,
+            validators,
+        })
+    }
+
+    pub fn schemas(&self) -> &SchemaSet {
+        &self.schemas
+    }
+
+    /// The published object of `fields` under `meta`.
+    pub(crate) fn render(
+        &self,
+        content_type: &ContentType,
+        meta: &EntryMeta<'_>,
+        fields: &Map<String, Value>,
+        references: &References,
+    ) -> Result<Value, RenderFailure> {
+        let rendered = render_entry(content_type, meta, fields, references).map_err(|errors| {
+            RenderFailure::Unresolved(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|e| FieldError::new(e.path, e.code, e.message))
+                    .collect(),
+            )
+        })?;
+        if let Some(validator) = self.validators.get(&content_type.name)
+            && let Some(error) = validator.iter_errors(&rendered).next()
+        {
+            return Err(RenderFailure::Schema(format!(
+                "{} at {}",
+                error,
+                error.instance_path()
+            )));
+        }
+        Ok(rendered)
+    }
+}
+
+/// Referenced entries, looked up once per batch: resolved to where storefronts find them
+/// (the slug their live version is published under).
+#[derive(Debug, Default)]
+pub(crate) struct References {
+    targets: HashMap<String, ReferenceTarget>,
+    /// Uploaded files by id, resolved to their public path.
+    assets: HashMap<String, herald_store::Asset>,
+}
+
+impl References {
+    /// Looks up `ids` in the store.
+    pub(crate) async fn load(store: &Store, ids: &[String]) -> Result<References, StoreError> {
+        let mut unique: Vec<String> = ids.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let mut targets = HashMap::with_capacity(unique.len());
+        for chunk in unique.chunks(500) {
+            for target in store.reference_targets(chunk).await? {
+                targets.insert(target.id.clone(), target);
+            }
+        }
+        Ok(References {
+            targets,
+            assets: HashMap::new(),
+        })
+    }
+
+    /// Also resolves the assets among `ids`.
+    pub(crate) async fn with_assets(
+        mut self,
+        store: &Store,
+        ids: &[&str],
+    ) -> Result<References, StoreError> {
+        for asset in store.assets_by_ids(ids).await? {
+            self.assets.insert(asset.id.clone(), asset);
+        }
+        Ok(self)
+    }
+}
+
+impl Resolver for References {
+    fn reference(&self, type_name: &str, id: &str) -> Option<ResolvedReference> {
+        self.targets
+            .get(id)
+            .filter(|t| t.type_name == type_name)
+            .map(|t| ResolvedReference {
+                slug: t.slug.clone(),
+                locale: t.locale.clone(),
+            })
+    }
+
+    fn asset(&self, id: &str) -> Option<ResolvedAsset> {
+        self.assets.get(id).map(|a| ResolvedAsset {
+            url: format!("assets/{}/{}", a.sha256, a.filename),
+            content_type: a.content_type.clone(),
+            bytes: a.bytes,
+            width: a.width,
+            height: a.height,
+            alt: a.alt.clone(),
+        })
+    }
+}
+
+/// The ids of the entries `fields` reference (validated stored fields).
+pub(crate) fn referenced_ids(
+    content_type: &ContentType,
+    fields: &Map<String, Value>,
+) -> Vec<String> {
+    match content_type.validate(Value::Object(fields.clone())) {
+        Ok(validated) => validated.references.into_iter().map(|r| r.id).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Why a preview cannot be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    /// The entry's fields or references do not render (422, with every path).
+    #[error("{0}")]
+    Invalid(ValidationErrors),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// The rendered object breaks its own JSON Schema (a bug; 500).
+    #[error("{0}")]
+    Schema(String),
+}
+
+/// The preview of contract §3: the object publishing would write for the entry's current
+/// version, by the very code the publisher runs (same resolver, same JSON Schema check). Its
+/// `version` is the current one and its time is now; a publication records the status change
+/// as a version of its own, whose number the live object then carries.
+pub async fn preview(
+    store: &Store,
+    renderer: &Renderer,
+    content_type: &ContentType,
+    entry: &Entry,
+    now: DateTime<Utc>,
+) -> Result<Value, PreviewError> {
+    let validated = content_type
+        .validate(Value::Object(entry.fields.clone()))
+        .map_err(PreviewError::Invalid)?;
+    let ids: Vec<String> = validated.references.iter().map(|r| r.id.clone()).collect();
+    let asset_ids: Vec<&str> = validated.assets.iter().map(|a| a.id.as_str()).collect();
+    let references = References::load(store, &ids)
+        .await?
+        .with_assets(store, &asset_ids)
+        .await?;
+    let meta = EntryMeta {
+        id: &entry.id,
+        type_name: &entry.type_name,
+        locale: &entry.locale,
+        slug: &entry.slug,
+        version: entry.version,
+        published_at: now,
+        fallback_from: None,
+    };
+    renderer
+        .render(content_type, &meta, &validated.fields, &references)
+        .map_err(|failure| match failure {
+            RenderFailure::Unresolved(errors) => PreviewError::Invalid(ValidationErrors(errors)),
+            RenderFailure::Schema(message) => PreviewError::Schema(message),
+        })
+}

@@ -1,0 +1,377 @@
+//! Assets: uploaded files as the API lists them, and which entries use them. The bytes are in
+//! the private asset store (`herald-assets`); one row per distinct SHA-256, so uploading the
+//! same file twice gives the same asset. Entry writes check their asset fields against these
+//! rows (exists, type accepted, size) and record the uses in the same transaction.
+
+use chrono::{DateTime, Utc};
+use herald_model::{AssetRules, AssetUse, ErrorCode, FieldError, ValidationErrors};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::audit::{Actor, AuditEvent, record};
+use crate::entity::{asset_uses, assets};
+use crate::search::like_pattern;
+use crate::time::{from_micros, now_micros};
+use crate::{EntryLocation, Store, StoreError};
+
+/// Longest alt text, in characters.
+pub const MAX_ALT_CHARS: usize = 1000;
+
+/// An uploaded file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Asset {
+    pub id: String,
+    /// Hex SHA-256 of the bytes: also the folder of the published file.
+    pub sha256: String,
+    /// The sanitized file name.
+    pub filename: String,
+    /// Sniffed from the bytes, never taken from the client.
+    pub content_type: String,
+    pub bytes: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The default alt text; an asset field may give its own.
+    pub alt: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+impl From<assets::Model> for Asset {
+    fn from(row: assets::Model) -> Self {
+        Asset {
+            id: row.id,
+            sha256: row.sha256,
+            filename: row.filename,
+            content_type: row.content_type,
+            bytes: u64::try_from(row.bytes).unwrap_or_default(),
+            width: row.width.and_then(|w| u32::try_from(w).ok()),
+            height: row.height.and_then(|h| u32::try_from(h).ok()),
+            alt: row.alt,
+            created_at: from_micros(row.created_at),
+            created_by: row.created_by,
+        }
+    }
+}
+
+/// A stored file to record.
+#[derive(Debug, Clone)]
+pub struct NewAsset {
+    pub sha256: String,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub alt: Option<String>,
+}
+
+/// Filters of `GET /assets`, newest first; `before` is the cursor (an asset id).
+#[derive(Debug, Clone, Default)]
+pub struct AssetQuery {
+    /// Words in the file name or alt text.
+    pub q: Option<String>,
+    /// An exact type (`image/png`) or a family (`image/`).
+    pub content_type: Option<String>,
+    pub before: Option<String>,
+    pub limit: u64,
+}
+
+fn search_text(filename: &str, alt: Option<&str>) -> String {
+    format!("{filename}\n{}", alt.unwrap_or("")).to_lowercase()
+}
+
+impl Store {
+    /// Records a stored file, or returns the asset that already has these bytes. The flag is
+    /// `true` when the asset is new.
+    pub async fn create_asset(
+        &self,
+        new: NewAsset,
+        actor: &Actor,
+    ) -> Result<(Asset, bool), StoreError> {
+        if let Some(existing) = self.asset_by_sha256(&new.sha256).await? {
+            return Ok((existing, false));
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let txn = self.begin_write().await?;
+        let asset = Asset {
+            id: id.clone(),
+            sha256: new.sha256.clone(),
+            filename: new.filename.clone(),
+            content_type: new.content_type.clone(),
+            bytes: new.bytes,
+            width: new.width,
+            height: new.height,
+            alt: new.alt,
+            created_at: from_micros(now_micros()),
+            created_by: actor.id.clone(),
+        };
+        let inserted = insert_asset(&txn, asset).await;
+        match inserted {
+            Ok(_) => {}
+            // The same file, uploaded at the same moment by someone else.
+            Err(StoreError::Database(e)) if StoreError::is_unique_violation(&e) => {
+                drop(txn);
+                let existing = self.asset_by_sha256(&new.sha256).await?;
+                return existing.map(|a| (a, false)).ok_or(StoreError::Database(e));
+            }
+            Err(e) => return Err(e),
+        }
+        record(
+            &txn,
+            actor,
+            AuditEvent::on("asset.upload", "asset", &id).with(json!({
+                "filename": new.filename,
+                "content_type": new.content_type,
+                "bytes": new.bytes,
+                "sha256": new.sha256,
+            })),
+        )
+        .await?;
+        let row = assets::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        txn.commit().await?;
+        Ok((row.into(), true))
+    }
+
+    /// The asset with these bytes, if any (read from the writer, so a just-created one is seen).
+    pub async fn asset_by_sha256(&self, sha256: &str) -> Result<Option<Asset>, StoreError> {
+        Ok(assets::Entity::find()
+            .filter(assets::Column::Sha256.eq(sha256))
+            .one(&self.write)
+            .await?
+            .map(Asset::from))
+    }
+
+    /// One asset.
+    pub async fn asset(&self, id: &str) -> Result<Asset, StoreError> {
+        assets::Entity::find_by_id(id.to_owned())
+            .one(&self.read)
+            .await?
+            .map(Asset::from)
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// The existing assets among `ids`.
+    pub async fn assets_by_ids(&self, ids: &[&str]) -> Result<Vec<Asset>, StoreError> {
+        find_assets(&self.read, ids).await
+    }
+
+    /// A page of assets, newest first.
+    pub async fn list_assets(&self, query: &AssetQuery) -> Result<Vec<Asset>, StoreError> {
+        let mut select = assets::Entity::find();
+        if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            select = select.filter(
+                Expr::col(assets::Column::SearchText)
+                    .like(LikeExpr::new(like_pattern(q)).escape('\\')),
+            );
+        }
+        if let Some(content_type) = &query.content_type {
+            select = if content_type.ends_with('/') {
+                select.filter(assets::Column::ContentType.starts_with(content_type))
+            } else {
+                select.filter(assets::Column::ContentType.eq(content_type))
+            };
+        }
+        if let Some(before) = &query.before {
+            select = select.filter(assets::Column::Id.lt(before));
+        }
+        Ok(select
+            .order_by_desc(assets::Column::Id)
+            .limit(query.limit)
+            .all(&self.read)
+            .await?
+            .into_iter()
+            .map(Asset::from)
+            .collect())
+    }
+
+    /// The entries that use an asset.
+    pub async fn asset_users(&self, id: &str) -> Result<Vec<EntryLocation>, StoreError> {
+        let entry_ids: Vec<String> = asset_uses::Entity::find()
+            .select_only()
+            .column(asset_uses::Column::EntryId)
+            .filter(asset_uses::Column::AssetId.eq(id))
+            .into_tuple()
+            .all(&self.read)
+            .await?;
+        let ids: Vec<&str> = entry_ids.iter().map(String::as_str).collect();
+        self.locate_entries(&ids).await
+    }
+
+    /// Deletes an asset no entry uses; `AssetInUse` names the entries otherwise. Returns the
+    /// deleted asset, whose original the caller removes (no other asset has the same bytes).
+    pub async fn delete_asset(&self, id: &str, actor: &Actor) -> Result<Asset, StoreError> {
+        let txn = self.begin_write().await?;
+        let asset: Asset = assets::Entity::find_by_id(id.to_owned())
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .into();
+        let users: Vec<String> = asset_uses::Entity::find()
+            .select_only()
+            .column(asset_uses::Column::EntryId)
+            .filter(asset_uses::Column::AssetId.eq(id))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        if !users.is_empty() {
+            drop(txn);
+            let ids: Vec<&str> = users.iter().map(String::as_str).collect();
+            return Err(StoreError::AssetInUse(self.locate_entries(&ids).await?));
+        }
+        assets::Entity::delete_by_id(id.to_owned())
+            .exec(&txn)
+            .await?;
+        record(
+            &txn,
+            actor,
+            AuditEvent::on("asset.delete", "asset", id).with(json!({
+                "filename": asset.filename,
+                "sha256": asset.sha256,
+            })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(asset)
+    }
+}
+
+/// Inserts an asset exactly as exported (import).
+pub(crate) async fn insert_asset(
+    db: &impl ConnectionTrait,
+    asset: Asset,
+) -> Result<(), StoreError> {
+    assets::Entity::insert(assets::ActiveModel {
+        search_text: Set(search_text(&asset.filename, asset.alt.as_deref())),
+        id: Set(asset.id),
+        sha256: Set(asset.sha256),
+        filename: Set(asset.filename),
+        content_type: Set(asset.content_type),
+        bytes: Set(i64::try_from(asset.bytes).unwrap_or(i64::MAX)),
+        width: Set(asset.width.and_then(|w| i32::try_from(w).ok())),
+        height: Set(asset.height.and_then(|h| i32::try_from(h).ok())),
+        alt: Set(asset.alt),
+        created_at: Set(asset.created_at.timestamp_micros()),
+        created_by: Set(asset.created_by),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+async fn find_assets(db: &impl ConnectionTrait, ids: &[&str]) -> Result<Vec<Asset>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(assets::Entity::find()
+        .filter(assets::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Asset::from)
+        .collect())
+}
+
+/// An asset field's value checked in the store: the asset exists, its type is accepted and
+/// its size allowed.
+#[derive(Debug, Clone)]
+pub(crate) struct AssetCheck {
+    pub(crate) path: String,
+    pub(crate) id: String,
+    pub(crate) rules: AssetRules,
+}
+
+impl AssetCheck {
+    pub(crate) fn from_use(used: &AssetUse<'_>) -> Self {
+        AssetCheck {
+            path: used.path.clone(),
+            id: used.id.clone(),
+            rules: used.rules.clone(),
+        }
+    }
+}
+
+/// Every problem of the entry's asset fields, all at once.
+pub(crate) async fn check_assets(
+    db: &impl ConnectionTrait,
+    checks: &[AssetCheck],
+) -> Result<(), StoreError> {
+    if checks.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+    let found = find_assets(db, &ids).await?;
+    let mut errors = Vec::new();
+    for check in checks {
+        match found.iter().find(|a| a.id == check.id) {
+            None => errors.push(FieldError::new(
+                check.path.clone(),
+                ErrorCode::AssetNotFound,
+                format!("no asset has the id {}", check.id),
+            )),
+            Some(asset) => {
+                if !check.rules.accepts(&asset.content_type) {
+                    errors.push(FieldError::new(
+                        check.path.clone(),
+                        ErrorCode::AssetTypeNotAccepted,
+                        format!(
+                            "{} is {}; this field accepts {}",
+                            asset.filename,
+                            asset.content_type,
+                            check.rules.accept.join(", ")
+                        ),
+                    ));
+                }
+                if let Some(max) = check.rules.max_bytes
+                    && asset.bytes > max
+                {
+                    errors.push(FieldError::new(
+                        check.path.clone(),
+                        ErrorCode::AssetTooLarge,
+                        format!(
+                            "{} has {} bytes; this field allows {max}",
+                            asset.filename, asset.bytes
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Validation(ValidationErrors(errors)))
+    }
+}
+
+/// Replaces the record of which assets an entry uses.
+pub(crate) async fn write_asset_uses(
+    db: &impl ConnectionTrait,
+    entry_id: &str,
+    checks: &[AssetCheck],
+) -> Result<(), StoreError> {
+    asset_uses::Entity::delete_many()
+        .filter(asset_uses::Column::EntryId.eq(entry_id))
+        .exec(db)
+        .await?;
+    let mut ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    asset_uses::Entity::insert_many(ids.into_iter().map(|id| asset_uses::ActiveModel {
+        entry_id: Set(entry_id.to_owned()),
+        asset_id: Set(id.to_owned()),
+    }))
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}

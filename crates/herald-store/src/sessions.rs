@@ -1,0 +1,177 @@
+//! Sign-in sessions as families of refresh tokens. The auth crate hands in SHA-256 hashes
+//! only; a token's text never reaches the database. Each refresh spends one token and adds the
+//! next to its family; a spent token coming back means it was stolen, so the whole family is
+//! revoked.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+
+use crate::entity::refresh_tokens;
+use crate::time::now_micros;
+use crate::users::{UserCredentials, find_user};
+use crate::{Store, StoreError};
+
+/// What [`Store::rotate_refresh_token`] found.
+#[derive(Debug)]
+pub enum Rotation {
+    /// The token was live: it is spent now and `new_hash` is the family's live token.
+    Rotated {
+        user: Box<UserCredentials>,
+        family_id: String,
+    },
+    /// No such token, or it expired.
+    Invalid,
+    /// The token (or its family) was revoked: logged out, or the user disabled.
+    Revoked { user_id: String, family_id: String },
+    /// A spent token came back: the family is revoked now.
+    Reused { user_id: String, family_id: String },
+    /// The user is disabled; the family is revoked now.
+    UserDisabled { user_id: String, family_id: String },
+}
+
+async fn insert_token(
+    db: &impl ConnectionTrait,
+    user_id: &str,
+    family_id: &str,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    refresh_tokens::Entity::insert(refresh_tokens::ActiveModel {
+        id: Set(uuid::Uuid::now_v7().to_string()),
+        family_id: Set(family_id.to_owned()),
+        user_id: Set(user_id.to_owned()),
+        token_hash: Set(token_hash.to_owned()),
+        created_at: Set(now_micros()),
+        expires_at: Set(expires_at.timestamp_micros()),
+        used_at: Set(None),
+        revoked_at: Set(None),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+async fn revoke_family(db: &impl ConnectionTrait, family_id: &str) -> Result<(), StoreError> {
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now_micros()))
+        .filter(refresh_tokens::Column::FamilyId.eq(family_id))
+        .filter(refresh_tokens::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens a session: a new family whose first token has `token_hash`. Returns the family id.
+    pub async fn open_session(
+        &self,
+        user_id: &str,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        let family_id = uuid::Uuid::now_v7().to_string();
+        insert_token(&self.write, user_id, &family_id, token_hash, expires_at).await?;
+        Ok(family_id)
+    }
+
+    /// Spends the token with `old_hash` and adds `new_hash` to its family, in one transaction.
+    pub async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Rotation, StoreError> {
+        let txn = self.begin_write().await?;
+        let Some(token) = refresh_tokens::Entity::find()
+            .filter(refresh_tokens::Column::TokenHash.eq(old_hash))
+            .one(&txn)
+            .await?
+        else {
+            return Ok(Rotation::Invalid);
+        };
+        let ids = (token.user_id.clone(), token.family_id.clone());
+        if token.revoked_at.is_some() {
+            return Ok(Rotation::Revoked {
+                user_id: ids.0,
+                family_id: ids.1,
+            });
+        }
+        // Spend it, unless someone else just did: that is a reuse too.
+        let spent = refresh_tokens::Entity::update_many()
+            .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now_micros()))
+            .filter(refresh_tokens::Column::Id.eq(&token.id))
+            .filter(refresh_tokens::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if token.used_at.is_some() || spent.rows_affected != 1 {
+            revoke_family(&txn, &token.family_id).await?;
+            txn.commit().await?;
+            return Ok(Rotation::Reused {
+                user_id: ids.0,
+                family_id: ids.1,
+            });
+        }
+        if token.expires_at <= now_micros() {
+            txn.commit().await?;
+            return Ok(Rotation::Invalid);
+        }
+        let user = find_user(&txn, &token.user_id).await?;
+        if user.user.disabled {
+            revoke_family(&txn, &token.family_id).await?;
+            txn.commit().await?;
+            return Ok(Rotation::UserDisabled {
+                user_id: ids.0,
+                family_id: ids.1,
+            });
+        }
+        insert_token(&txn, &token.user_id, &token.family_id, new_hash, expires_at).await?;
+        txn.commit().await?;
+        Ok(Rotation::Rotated {
+            user: Box::new(user),
+            family_id: ids.1,
+        })
+    }
+
+    /// Ends a session: every token of the family stops working. Returns whether the family
+    /// existed and belongs to `user_id`.
+    pub async fn close_session(&self, user_id: &str, family_id: &str) -> Result<bool, StoreError> {
+        let owned = refresh_tokens::Entity::find()
+            .filter(refresh_tokens::Column::FamilyId.eq(family_id))
+            .filter(refresh_tokens::Column::UserId.eq(user_id))
+            .count(&self.read)
+            .await?;
+        if owned == 0 {
+            return Ok(false);
+        }
+        revoke_family(&self.write, family_id).await?;
+        Ok(true)
+    }
+
+    /// The family of the token with `token_hash`, if it belongs to `user_id`.
+    pub async fn session_of_token(
+        &self,
+        user_id: &str,
+        token_hash: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(refresh_tokens::Entity::find()
+            .filter(refresh_tokens::Column::TokenHash.eq(token_hash))
+            .filter(refresh_tokens::Column::UserId.eq(user_id))
+            .one(&self.read)
+            .await?
+            .map(|t| t.family_id))
+    }
+
+    /// Whether the session is revoked (logged out, reused, or its user disabled or given a new
+    /// password). Access tokens name their session, so this ends them too.
+    pub async fn session_revoked(&self, family_id: &str) -> Result<bool, StoreError> {
+        let revoked = refresh_tokens::Entity::find()
+            .filter(refresh_tokens::Column::FamilyId.eq(family_id))
+            .filter(refresh_tokens::Column::RevokedAt.is_not_null())
+            .count(&self.read)
+            .await?;
+        Ok(revoked > 0)
+    }
+}

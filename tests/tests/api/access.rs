@@ -1,0 +1,190 @@
+//! The route × role matrix, generated from the OpenAPI document: every documented operation is
+//! tried with no credentials, with a user of each role, and with an admin API token scoped to
+//! another content type. Each answer must be what the contract's table says. An operation
+//! without a rule here fails the test, so no new route can ship without deciding who may call
+//! it.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::TestServer;
+
+/// Who may call an operation (contract §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Access {
+    /// No credentials needed.
+    Anyone,
+    Viewer,
+    Editor,
+    Publisher,
+    Admin,
+}
+
+/// The contract's table, by method and OpenAPI path.
+fn rule(method: &Method, path: &str) -> Option<Access> {
+    use Access::*;
+    let m = method.as_str();
+    Some(match (m, path) {
+        ("POST", "/api/v1/auth/login" | "/api/v1/auth/refresh") => Anyone,
+        ("GET", "/api/v1/openapi.json" | "/healthz" | "/readyz" | "/metrics") => Anyone,
+        ("POST", "/api/v1/auth/logout") | ("GET", "/api/v1/me") => Viewer,
+        (_, "/api/v1/users" | "/api/v1/users/{id}") => Admin,
+        (_, "/api/v1/tokens" | "/api/v1/tokens/{id}") => Admin,
+        ("GET", "/api/v1/audit") => Admin,
+        ("GET", p) if p.starts_with("/api/v1/content-types") => Viewer,
+        ("GET", p) if p.starts_with("/api/v1/entries/") => Viewer,
+        ("POST", "/api/v1/entries/{type}") => Editor,
+        ("PATCH" | "PUT", "/api/v1/entries/{type}/{id}") => Editor,
+        ("DELETE", "/api/v1/entries/{type}/{id}") => Publisher,
+        ("POST", "/api/v1/entries/{type}/{id}/revisions/{version}/restore") => Editor,
+        ("POST", "/api/v1/entries/{type}/{id}/submit") => Editor,
+        (
+            "POST",
+            "/api/v1/entries/{type}/{id}/approve"
+            | "/api/v1/entries/{type}/{id}/reject"
+            | "/api/v1/entries/{type}/{id}/publish"
+            | "/api/v1/entries/{type}/{id}/unpublish",
+        ) => Publisher,
+        ("GET", p) if p.starts_with("/api/v1/publish/jobs") => Viewer,
+        ("POST", "/api/v1/publish/rebuild") => Admin,
+        ("POST", "/api/v1/assets") => Editor,
+        ("POST", "/api/v1/render/markdown") => Editor,
+        ("GET", p) if p.starts_with("/api/v1/assets") => Editor,
+        ("DELETE", "/api/v1/assets/{id}") => Editor,
+        _ => return None,
+    })
+}
+
+#[actix_web::test]
+async fn every_route_answers_each_role_as_the_contract_says() {
+    let server = TestServer::start().await;
+    let doc = server.get("/api/v1/openapi.json").await.body;
+    let entry = server
+        .create("promo_banner", &json!({"fields": {"headline": "Matrix"}}))
+        .await;
+    let id = entry["id"].as_str().expect("an id").to_owned();
+
+    let mut callers: Vec<(&str, Option<Access>, String)> = vec![("nobody", None, String::new())];
+    for (name, access) in [
+        ("viewer", Access::Viewer),
+        ("editor", Access::Editor),
+        ("publisher", Access::Publisher),
+        ("admin", Access::Admin),
+    ] {
+        let token = server
+            .user_token(&format!("{name}-matrix@shop.example"), name, None)
+            .await;
+        callers.push((name, Some(access), token));
+    }
+    let scoped = server
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "faq only", "role": "admin", "content_types": ["faq"]}),
+        )
+        .await;
+    assert_eq!(scoped.status, StatusCode::CREATED, "{}", scoped.text);
+    let scoped_secret = scoped.body["secret"].as_str().expect("a secret").to_owned();
+
+    let mut operations: Vec<(Method, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("a path item").keys() {
+            operations.push((
+                Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method"),
+                path.clone(),
+            ));
+        }
+    }
+    // Signing out ends the caller's session: try it last.
+    operations.sort_by_key(|(method, path)| {
+        (
+            path == "/api/v1/auth/logout",
+            path.clone(),
+            method.to_string(),
+        )
+    });
+    let missing: Vec<String> = operations
+        .iter()
+        .filter(|(method, path)| rule(method, path).is_none())
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an access rule in tests/tests/api/access.rs: {missing:?}"
+    );
+
+    let mut checked = 0;
+    for (method, path) in &operations {
+        let required = rule(method, path).expect("checked above");
+        let concrete = path
+            .replace("{type}", "promo_banner")
+            .replace("{id}", &id)
+            .replace("{version}", "1");
+        for (name, role, token) in &callers {
+            let bearer = format!("Bearer {token}");
+            let auth = if token.is_empty() {
+                ""
+            } else {
+                bearer.as_str()
+            };
+            let answer = server
+                .send(method.clone(), &concrete, None, &[("authorization", auth)])
+                .await;
+            let status = answer.status;
+            match (required, role) {
+                (Access::Anyone, _) => assert!(
+                    status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                    "{method} {path} as {name}: public, got {}",
+                    answer.text
+                ),
+                (_, None) => assert_eq!(
+                    (status, answer.code()),
+                    (StatusCode::UNAUTHORIZED, "unauthenticated"),
+                    "{method} {path} without credentials: {}",
+                    answer.text
+                ),
+                (required, Some(role)) if *role < required => assert_eq!(
+                    (status, answer.code()),
+                    (StatusCode::FORBIDDEN, "forbidden"),
+                    "{method} {path} as {name}: {}",
+                    answer.text
+                ),
+                (_, Some(_)) => assert!(
+                    status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                    "{method} {path} as {name} should be allowed: {}",
+                    answer.text
+                ),
+            }
+            checked += 1;
+        }
+        // An admin token limited to `faq` may do admin things, but not touch promo banners.
+        // (API tokens have no session to sign out of.)
+        if required != Access::Anyone && path != "/api/v1/auth/logout" {
+            let bearer = format!("Bearer {scoped_secret}");
+            let answer = server
+                .send(
+                    method.clone(),
+                    &concrete,
+                    None,
+                    &[("authorization", &bearer)],
+                )
+                .await;
+            if path.contains("{type}") {
+                assert_eq!(
+                    (answer.status, answer.code()),
+                    (StatusCode::FORBIDDEN, "forbidden"),
+                    "{method} {path} with a token scoped to faq: {}",
+                    answer.text
+                );
+            } else {
+                assert!(
+                    answer.status != StatusCode::UNAUTHORIZED
+                        && answer.status != StatusCode::FORBIDDEN,
+                    "{method} {path} with a scoped admin token: {}",
+                    answer.text
+                );
+            }
+        }
+    }
+    assert!(checked >= 5 * 25, "only {checked} checks");
+    server.stop().await;
+}

@@ -1,0 +1,617 @@
+//! Uploads: every accepted type, mislabelled and unknown files refused, limits, unsafe names,
+//! deduplication (also under concurrent uploads), asset fields in entries, the private
+//! original, search, and deletion of used assets refused.
+
+use reqwest::multipart::{Form, Part};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{Response, TestServer};
+
+/// A PNG header of the given size (enough for type and dimensions), padded to `len` bytes.
+pub(crate) fn png(width: u32, height: u32, len: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    let mut n = 0u8;
+    while bytes.len() < len {
+        n = n.wrapping_mul(31).wrapping_add(7);
+        bytes.push(n);
+    }
+    bytes
+}
+
+fn jpeg(width: u16, height: u16) -> Vec<u8> {
+    let mut bytes =
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00".to_vec();
+    bytes.extend_from_slice(b"\xff\xc0\x00\x11\x08");
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(b"\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01\xff\xd9");
+    bytes.resize(600, 0);
+    bytes
+}
+
+fn gif(width: u16, height: u16) -> Vec<u8> {
+    let mut bytes = b"GIF89a".to_vec();
+    bytes.extend_from_slice(&width.to_le_bytes());
+    bytes.extend_from_slice(&height.to_le_bytes());
+    bytes.extend_from_slice(&[0; 40]);
+    bytes
+}
+
+fn webp(width: u32, height: u32) -> Vec<u8> {
+    // VP8X: canvas size minus one, 24-bit little-endian.
+    let mut bytes = b"RIFF\x30\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x00\x00\x00\x00".to_vec();
+    bytes.extend_from_slice(&(width - 1).to_le_bytes()[..3]);
+    bytes.extend_from_slice(&(height - 1).to_le_bytes()[..3]);
+    bytes.resize(64, 0);
+    bytes
+}
+
+fn pdf() -> Vec<u8> {
+    b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+}
+
+pub(crate) async fn upload(
+    server: &TestServer,
+    bytes: Vec<u8>,
+    filename: &str,
+    content_type: &str,
+    alt: Option<&str>,
+) -> Response {
+    let part = Part::bytes(bytes)
+        .file_name(filename.to_owned())
+        .mime_str(content_type)
+        .expect("a media type");
+    let mut form = Form::new().part("file", part);
+    if let Some(alt) = alt {
+        form = form.text("alt", alt.to_owned());
+    }
+    let response = server
+        .client
+        .post(server.url("/api/v1/assets"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("an answer");
+    Response::read(response).await
+}
+
+fn originals(server: &TestServer) -> Vec<String> {
+    let dir = server.dir.path().join("assets/originals");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+fn public_files(server: &TestServer) -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(path.display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&server.dir.path().join("public"), &mut out);
+    out
+}
+
+#[actix_web::test]
+async fn every_accepted_type_is_stored_with_its_size() {
+    let server = TestServer::start().await;
+    type Case = (
+        &'static str,
+        Vec<u8>,
+        &'static str,
+        &'static str,
+        Option<(u32, u32)>,
+    );
+    let cases: [Case; 5] = [
+        (
+            "hero.png",
+            png(2400, 1000, 4096),
+            "image/png",
+            "image/png",
+            Some((2400, 1000)),
+        ),
+        (
+            "photo.JPG",
+            jpeg(640, 480),
+            "image/jpeg",
+            "image/jpeg",
+            Some((640, 480)),
+        ),
+        (
+            "anim.gif",
+            gif(32, 16),
+            "image/gif",
+            "image/gif",
+            Some((32, 16)),
+        ),
+        (
+            "pic.webp",
+            webp(300, 200),
+            "image/webp",
+            "image/webp",
+            Some((300, 200)),
+        ),
+        (
+            "terms.pdf",
+            pdf(),
+            "application/pdf",
+            "application/pdf",
+            None,
+        ),
+    ];
+    for (name, bytes, declared, sniffed, size) in cases {
+        let length = bytes.len();
+        let answer = upload(&server, bytes, name, declared, Some("A description")).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{name}: {}",
+            answer.text
+        );
+        let asset = &answer.body;
+        assert_eq!(asset["content_type"], sniffed, "{name}");
+        assert_eq!(asset["bytes"], length, "{name}");
+        assert_eq!(asset["sha256"].as_str().map(str::len), Some(64));
+        assert_eq!(asset["alt"], "A description");
+        assert_eq!(
+            (asset["width"].as_u64(), asset["height"].as_u64()),
+            (size.map(|s| u64::from(s.0)), size.map(|s| u64::from(s.1))),
+            "{name}"
+        );
+        // The private original answers to signed-in editors, byte for byte.
+        let id = asset["id"].as_str().expect("id");
+        let content = server
+            .client
+            .get(server.url(&format!("/api/v1/assets/{id}/content")))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(content.status(), StatusCode::OK);
+        assert_eq!(content.headers()["content-type"], sniffed);
+        assert_eq!(content.headers()["cache-control"], "private, no-store");
+        assert_eq!(content.bytes().await.expect("bytes").len(), length);
+        let anonymous = server
+            .send(
+                Method::GET,
+                &format!("/api/v1/assets/{id}/content"),
+                None,
+                &[("authorization", "")],
+            )
+            .await;
+        anonymous.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    assert_eq!(originals(&server).len(), 5);
+    assert!(
+        public_files(&server).is_empty(),
+        "nothing is public before publishing"
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn mislabelled_unknown_and_oversized_files_are_refused_and_leave_nothing() {
+    let server = TestServer::start_with(|s| s.assets.max_bytes = 64 * 1024).await;
+    type Refusal = (
+        &'static str,
+        Vec<u8>,
+        &'static str,
+        StatusCode,
+        &'static str,
+    );
+    let refusals: [Refusal; 7] = [
+        (
+            "a PNG named .pdf",
+            png(10, 10, 100),
+            "application/pdf",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "HTML sent as image/png",
+            b"<!doctype html><script>alert(1)</script>".repeat(4),
+            "image/png",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "an SVG",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".to_vec(),
+            "image/svg+xml",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "plain text",
+            b"just some words, nothing more than that".to_vec(),
+            "text/plain",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "an empty file",
+            Vec::new(),
+            "image/png",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            "over the limit",
+            png(10, 10, 200 * 1024),
+            "image/png",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            "a PNG with a .jpg name",
+            png(10, 10, 100),
+            "application/octet-stream",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+    ];
+    for (what, bytes, declared, status, code) in refusals {
+        let name = match what {
+            "a PNG named .pdf" => "brochure.pdf",
+            "a PNG with a .jpg name" => "photo.jpg",
+            _ => "file.png",
+        };
+        let answer = upload(&server, bytes, name, declared, None).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (status, code),
+            "{what}: {}",
+            answer.text
+        );
+    }
+    // An upload streamed without a length stops being read at the limit.
+    let chunks = (0..64).map(|n| {
+        Ok::<_, std::io::Error>(if n == 0 {
+            png(10, 10, 8 * 1024)
+        } else {
+            vec![7u8; 8 * 1024]
+        })
+    });
+    let part = Part::stream(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+        .file_name("big.png")
+        .mime_str("image/png")
+        .expect("a type");
+    let answer = Response::read(
+        server
+            .client
+            .post(server.url("/api/v1/assets"))
+            .multipart(Form::new().part("file", part))
+            .send()
+            .await
+            .expect("an answer"),
+    )
+    .await;
+    answer.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+
+    // Not a form, no file, unknown parts, a bad alt.
+    let not_form = server.post("/api/v1/assets", &json!({"file": "x"})).await;
+    not_form.assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    let no_file = Response::read(
+        server
+            .client
+            .post(server.url("/api/v1/assets"))
+            .multipart(Form::new().text("alt", "x"))
+            .send()
+            .await
+            .expect("an answer"),
+    )
+    .await;
+    assert_eq!(
+        no_file.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")["details"][0]["path"],
+        "file"
+    );
+    let extra = Response::read(
+        server
+            .client
+            .post(server.url("/api/v1/assets"))
+            .multipart(
+                Form::new()
+                    .text("owner", "me")
+                    .part("file", Part::bytes(png(1, 1, 100)).file_name("a.png")),
+            )
+            .send()
+            .await
+            .expect("an answer"),
+    )
+    .await;
+    extra.assert_error(StatusCode::BAD_REQUEST, "unknown_field");
+    let long_alt = upload(
+        &server,
+        png(2, 2, 100),
+        "a.png",
+        "image/png",
+        Some(&"x".repeat(1001)),
+    )
+    .await;
+    long_alt.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+    assert!(
+        originals(&server).is_empty(),
+        "refused uploads leave nothing: {:?}",
+        originals(&server)
+    );
+    let listed = server.get("/api/v1/assets").await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(0));
+    let uploads = server.dir.path().join("assets/uploads");
+    let leftovers = std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(
+        leftovers,
+        0,
+        "no partial upload is left in {}",
+        uploads.display()
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn file_names_are_made_safe() {
+    let server = TestServer::start().await;
+    for (raw, safe) in [
+        ("../../etc/passwd.png", "passwd.png"),
+        ("..\\..\\boot.png", "boot.png"),
+        ("Été 2026 <Hero>.png", "ete-2026-hero.png"),
+        ("a\tb.png", "ab.png"),
+    ] {
+        // Distinct bytes each time, so no upload is a duplicate of another.
+        let answer = upload(&server, png(3, 3, 100 + raw.len()), raw, "image/png", None).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{raw}: {}", answer.text);
+        assert_eq!(answer.body["filename"], safe, "{raw}");
+    }
+    let escaped: Vec<_> = walkdir(server.dir.path())
+        .into_iter()
+        .filter(|p| p.contains("passwd") || p.contains("boot"))
+        .collect();
+    assert!(escaped.is_empty(), "names never become paths: {escaped:?}");
+    server.stop().await;
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        out.push(path.display().to_string());
+        if path.is_dir() {
+            out.extend(walkdir(&path));
+        }
+    }
+    out
+}
+
+#[actix_web::test]
+async fn the_same_bytes_are_one_asset_even_when_uploaded_at_once() {
+    let server = TestServer::start().await;
+    let bytes = png(100, 50, 30_000);
+    let first = upload(&server, bytes.clone(), "one.png", "image/png", None).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let again = upload(&server, bytes.clone(), "two.png", "image/png", None).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.body["id"], first.body["id"]);
+
+    let other = png(100, 51, 30_000);
+    let tasks: Vec<_> = (0..8)
+        .map(|n| {
+            let client = server.client.clone();
+            let url = server.url("/api/v1/assets");
+            let bytes = other.clone();
+            actix_web::rt::spawn(async move {
+                let part = Part::bytes(bytes)
+                    .file_name(format!("same-{n}.png"))
+                    .mime_str("image/png")
+                    .expect("type");
+                Response::read(
+                    client
+                        .post(url)
+                        .multipart(Form::new().part("file", part))
+                        .send()
+                        .await
+                        .expect("an answer"),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    let mut created = 0;
+    for task in tasks {
+        let answer = task.await.expect("an upload");
+        assert!(answer.status.is_success(), "{}", answer.text);
+        created += usize::from(answer.status == StatusCode::CREATED);
+        ids.push(answer.body["id"].clone());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one asset for the same bytes: {ids:?}");
+    assert_eq!(created, 1, "created once");
+    assert_eq!(originals(&server).len(), 2, "two distinct files stored");
+    let listed = server.get("/api/v1/assets").await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(2));
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn asset_fields_check_type_and_size_and_used_assets_cannot_be_deleted() {
+    let server = TestServer::start().await;
+    let image = upload(
+        &server,
+        png(2400, 1000, 2048),
+        "hero.png",
+        "image/png",
+        Some("Beach at noon"),
+    )
+    .await;
+    let image_id = image.body["id"].as_str().expect("id").to_owned();
+    let document = upload(&server, pdf(), "terms.pdf", "application/pdf", None).await;
+    let pdf_id = document.body["id"].as_str().expect("id").to_owned();
+
+    // promo_banner.hero accepts PNG, JPEG and WebP images up to 8 MiB.
+    let wrong = server
+        .post(
+            "/api/v1/entries/promo_banner",
+            &json!({"fields": {"headline": "Docs", "hero": {"id": pdf_id}}}),
+        )
+        .await;
+    let error = wrong.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(error["details"][0]["path"], "fields.hero");
+    assert_eq!(error["details"][0]["code"], "asset_type_not_accepted");
+    let missing = server
+        .post(
+            "/api/v1/entries/promo_banner",
+            &json!({"fields": {"headline": "Ghost", "hero": {"id": "0193a3e4-7c1e-7b4a-9f00-3c2d1e0f9a11"}}}),
+        )
+        .await;
+    let error = missing.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(error["details"][0]["code"], "asset_not_found");
+
+    let entry = server
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Summer", "hero": {"id": image_id}}}),
+        )
+        .await;
+    let entry_id = entry["id"].as_str().expect("id");
+    let preview = server
+        .get(&format!("/api/v1/entries/promo_banner/{entry_id}/preview"))
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
+    let hero = &preview.body["fields"]["hero"];
+    let sha = image.body["sha256"].as_str().expect("sha");
+    assert_eq!(
+        hero,
+        &json!({"url": format!("assets/{sha}/hero.png"), "content_type": "image/png", "bytes": 2048,
+                "width": 2400, "height": 1000, "alt": "Beach at noon"})
+    );
+
+    let detail = server.get(&format!("/api/v1/assets/{image_id}")).await;
+    assert_eq!(detail.body["used_by"][0]["id"], entry["id"]);
+    let refused = server
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/assets/{image_id}"),
+            None,
+            &[],
+        )
+        .await;
+    let error = refused.assert_error(StatusCode::CONFLICT, "asset_in_use");
+    assert_eq!(
+        error["details"][0]["path"],
+        format!("promo_banner/en/{}", entry["slug"].as_str().expect("slug"))
+    );
+    assert_eq!(error["details"][0]["code"], "in_use");
+
+    // Once the entry no longer uses it, it can go, and its original with it.
+    let cleared = server
+        .patch(
+            &format!("/api/v1/entries/promo_banner/{entry_id}"),
+            1,
+            &json!({"fields": {"hero": null}}),
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::OK, "{}", cleared.text);
+    let deleted = server
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/assets/{image_id}"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+    assert!(!originals(&server).contains(&sha.to_owned()));
+    server
+        .get(&format!("/api/v1/assets/{image_id}"))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn listing_searches_names_and_types_and_pages() {
+    let server = TestServer::start().await;
+    for (n, name) in ["summer-hero.png", "winter-hero.png", "summer-terms.pdf"]
+        .iter()
+        .enumerate()
+    {
+        let bytes = if name.ends_with(".pdf") {
+            pdf()
+        } else {
+            png(10, 10, 200 + n)
+        };
+        let declared = if name.ends_with(".pdf") {
+            "application/pdf"
+        } else {
+            "image/png"
+        };
+        assert_eq!(
+            upload(&server, bytes, name, declared, None).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let names = |answer: &Response| -> Vec<String> {
+        answer.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|a| a["filename"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        names(&server.get("/api/v1/assets?q=summer").await),
+        ["summer-terms.pdf", "summer-hero.png"]
+    );
+    assert_eq!(
+        names(&server.get("/api/v1/assets?type=image/").await),
+        ["winter-hero.png", "summer-hero.png"]
+    );
+    assert_eq!(
+        names(&server.get("/api/v1/assets?type=application/pdf").await),
+        ["summer-terms.pdf"]
+    );
+    let page = server.get("/api/v1/assets?limit=2").await;
+    let cursor = page.body["next_cursor"].as_str().expect("more").to_owned();
+    assert_eq!(
+        names(
+            &server
+                .get(&format!("/api/v1/assets?limit=2&cursor={cursor}"))
+                .await
+        ),
+        ["summer-hero.png"]
+    );
+    server
+        .get("/api/v1/assets?sort=name")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_query");
+    let viewer = server
+        .user_token("viewer-assets@shop.example", "viewer", None)
+        .await;
+    let denied: Value = server
+        .send(
+            Method::GET,
+            "/api/v1/assets",
+            None,
+            &[("authorization", &format!("Bearer {viewer}"))],
+        )
+        .await
+        .body;
+    assert_eq!(denied["error"]["code"], "forbidden");
+    server.stop().await;
+}

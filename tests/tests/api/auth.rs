@@ -1,0 +1,721 @@
+//! Signing in and out, refresh rotation and reuse detection, bad tokens, disabled users, the
+//! sign-in limiter, users and API tokens, and the audit trail they leave.
+
+use std::time::{Duration, Instant};
+
+use herald::settings::Secret;
+use herald_auth::jwt::{AUDIENCE, Claims, ISSUER, key_id};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, Response, TestServer};
+
+const SECRET: &str = "a-test-signing-secret-of-at-least-32-bytes";
+
+async fn login_raw(server: &TestServer, email: &str, password: &str) -> Response {
+    server
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(&json!({"email": email, "password": password})),
+            &[("authorization", "")],
+        )
+        .await
+}
+
+async fn with_token(server: &TestServer, method: Method, path: &str, token: &str) -> Response {
+    let bearer = format!("Bearer {token}");
+    server
+        .send(method, path, None, &[("authorization", &bearer)])
+        .await
+}
+
+async fn refresh(server: &TestServer, refresh_token: &str) -> Response {
+    server
+        .send(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            Some(&json!({"refresh_token": refresh_token})),
+            &[("authorization", "")],
+        )
+        .await
+}
+
+fn sign(secret: &str, kid: &str, claims: &Claims) -> String {
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .expect("a signed token")
+}
+
+#[actix_web::test]
+async fn sign_in_refresh_rotation_reuse_and_sign_out() {
+    let server = TestServer::start().await;
+    let wrong = login_raw(&server, ADMIN_EMAIL, "not the password at all").await;
+    wrong.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert!(
+        wrong
+            .header("www-authenticate")
+            .is_some_and(|v| v.starts_with("Bearer"))
+    );
+
+    let session = login_raw(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(session.status, StatusCode::OK, "{}", session.text);
+    assert_eq!(session.body["token_type"], "Bearer");
+    assert_eq!(session.body["expires_in"], 900);
+    assert_eq!(session.header("cache-control"), Some("no-store"));
+    assert!(session.body["user"].get("password_hash").is_none());
+    let access = session.body["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    let first = session.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let me = with_token(&server, Method::GET, "/api/v1/me", &access).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["user"]["email"], ADMIN_EMAIL);
+    assert_eq!(me.body["role"], "admin");
+
+    // Each refresh spends the token and hands out the next one.
+    let second = refresh(&server, &first).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.text);
+    let second_refresh = second.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let second_access = second.body["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    assert_ne!(second_refresh, first);
+    let third = refresh(&server, &second_refresh).await;
+    assert_eq!(third.status, StatusCode::OK);
+    let third_refresh = third.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+
+    // The spent first token comes back: someone copied it. The whole session ends.
+    refresh(&server, &first)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    refresh(&server, &third_refresh)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    with_token(&server, Method::GET, "/api/v1/me", &second_access)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    refresh(&server, "hrt_made-up")
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    // Sign-out ends the session: its access and refresh tokens stop working.
+    let session = login_raw(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let access = session.body["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    let refresh_token = session.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let out = with_token(&server, Method::POST, "/api/v1/auth/logout", &access).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT, "{}", out.text);
+    with_token(&server, Method::GET, "/api/v1/me", &access)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    refresh(&server, &refresh_token)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    // Other sessions of the same user are untouched.
+    assert_eq!(server.get("/api/v1/me").await.status, StatusCode::OK);
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn forged_expired_and_foreign_tokens_are_refused() {
+    let server = TestServer::start_with(|s| s.auth.jwt_secret = Some(Secret::new(SECRET))).await;
+    let me = server.get("/api/v1/me").await;
+    let user_id = me.body["id"].as_str().expect("an id").to_owned();
+    // A real session id, so only the property under test is wrong.
+    let real = server.token.clone();
+    let real_claims: Value = {
+        use base64::Engine;
+        let payload = real.split('.').nth(1).expect("a payload");
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .expect("base64"),
+        )
+        .expect("claims")
+    };
+    let sid = real_claims["sid"].as_str().expect("sid").to_owned();
+    let now = chrono::Utc::now().timestamp();
+    let claims = |nbf: i64, exp: i64| Claims {
+        sub: user_id.clone(),
+        sid: sid.clone(),
+        iss: ISSUER.into(),
+        aud: AUDIENCE.into(),
+        iat: now,
+        nbf: now + nbf,
+        exp: now + exp,
+    };
+    let kid = key_id(SECRET.as_bytes());
+    let valid = sign(SECRET, &kid, &claims(0, 60));
+    assert_eq!(
+        with_token(&server, Method::GET, "/api/v1/me", &valid)
+            .await
+            .status,
+        StatusCode::OK,
+        "a correctly signed token works"
+    );
+
+    let expired = sign(SECRET, &kid, &claims(-7200, -3600));
+    with_token(&server, Method::GET, "/api/v1/me", &expired)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "token_expired");
+
+    let mut wrong_audience = claims(0, 60);
+    wrong_audience.aud = "storefront".into();
+    let mut wrong_issuer = claims(0, 60);
+    wrong_issuer.iss = "someone-else".into();
+    let mut forged_subject: Vec<String> = valid.split('.').map(str::to_owned).collect();
+    {
+        use base64::Engine;
+        let mut forged = claims(0, 60);
+        forged.sub = "00000000-0000-0000-0000-000000000000".into();
+        forged_subject[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&forged).expect("json"));
+    }
+    let alg_none = {
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.",
+            engine.encode(format!(r#"{{"alg":"none","typ":"JWT","kid":"{kid}"}}"#)),
+            engine.encode(serde_json::to_vec(&claims(0, 60)).expect("json"))
+        )
+    };
+    let cases = [
+        ("not yet valid", sign(SECRET, &kid, &claims(3600, 7200))),
+        ("wrong audience", sign(SECRET, &kid, &wrong_audience)),
+        ("wrong issuer", sign(SECRET, &kid, &wrong_issuer)),
+        ("tampered payload", forged_subject.join(".")),
+        ("alg none", alg_none),
+        (
+            "wrong key, right kid",
+            sign(
+                "another-secret-that-is-32-bytes-long!!",
+                &kid,
+                &claims(0, 60),
+            ),
+        ),
+        (
+            "unknown kid",
+            sign(
+                "another-secret-that-is-32-bytes-long!!",
+                "0011223344556677",
+                &claims(0, 60),
+            ),
+        ),
+        ("garbage", "not.a.jwt".to_owned()),
+        ("unknown API token", "hrld_not-a-real-token".to_owned()),
+    ];
+    for (name, token) in cases {
+        let answer = with_token(&server, Method::GET, "/api/v1/me", &token).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            "{name}: {}",
+            answer.text
+        );
+    }
+    for header in ["Basic YWRtaW46cGFzcw==", "Bearer", "Bearer  ", "token abc"] {
+        let answer = server
+            .send(
+                Method::GET,
+                "/api/v1/me",
+                None,
+                &[("authorization", header)],
+            )
+            .await;
+        answer.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn disabling_a_user_or_changing_a_password_ends_their_sessions() {
+    let server = TestServer::start().await;
+    let token = server.user_token("ed@shop.example", "editor", None).await;
+    let me = with_token(&server, Method::GET, "/api/v1/me", &token).await;
+    let id = me.body["id"].as_str().expect("an id").to_owned();
+    let session = login_raw(&server, "ed@shop.example", "a long enough passphrase").await;
+    let refresh_token = session.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+
+    // A role change applies to the next request.
+    let demoted = server
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            Some(&json!({"role": "viewer"})),
+            &[],
+        )
+        .await;
+    assert_eq!(demoted.status, StatusCode::OK, "{}", demoted.text);
+    let create = server
+        .send(
+            Method::POST,
+            "/api/v1/entries/faq",
+            Some(&json!({"fields": {"question": "Q?", "answer": "A."}})),
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+    create.assert_error(StatusCode::FORBIDDEN, "forbidden");
+
+    let disabled = server
+        .send(Method::DELETE, &format!("/api/v1/users/{id}"), None, &[])
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.text);
+    assert_eq!(disabled.body["disabled"], true);
+    with_token(&server, Method::GET, "/api/v1/me", &token)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    refresh(&server, &refresh_token)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    login_raw(&server, "ed@shop.example", "a long enough passphrase")
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    // Re-enabled with a new password: the old one no longer works.
+    let back = server
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            Some(&json!({"disabled": false, "password": "another long passphrase"})),
+            &[],
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.text);
+    login_raw(&server, "ed@shop.example", "a long enough passphrase")
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_eq!(
+        login_raw(&server, "ed@shop.example", "another long passphrase")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn brute_force_is_limited_per_account_and_per_address() {
+    let server = TestServer::start_with(|s| s.auth.login_window = Duration::from_secs(3)).await;
+    for attempt in 1..=5 {
+        let answer = login_raw(&server, ADMIN_EMAIL, &format!("wrong password {attempt}")).await;
+        answer.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    // The sixth try is refused, even with the right password.
+    let limited = login_raw(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    limited.assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let retry: u64 = limited
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=3).contains(&retry), "Retry-After {retry}");
+    // The address is limited too: another account from here is refused as well.
+    login_raw(&server, "someone@shop.example", "whatever it may be")
+        .await
+        .assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+
+    actix_web::rt::time::sleep(Duration::from_secs(retry + 1)).await;
+    let after = login_raw(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(
+        after.status,
+        StatusCode::OK,
+        "after the window: {}",
+        after.text
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn unknown_e_mail_and_wrong_password_look_the_same() {
+    let server = TestServer::start_with(|s| s.auth.login_attempts = 100).await;
+    let mut unknown = Vec::new();
+    let mut wrong = Vec::new();
+    for n in 0..4 {
+        let start = Instant::now();
+        let a = login_raw(
+            &server,
+            &format!("nobody{n}@shop.example"),
+            "some password here",
+        )
+        .await;
+        unknown.push(start.elapsed());
+        let start = Instant::now();
+        let b = login_raw(&server, ADMIN_EMAIL, "some password here").await;
+        wrong.push(start.elapsed());
+        assert_eq!((a.status, &a.body), (b.status, &b.body), "the same answer");
+    }
+    unknown.sort();
+    wrong.sort();
+    // Both check an argon2id hash (the unknown e-mail a decoy): medians within a factor 3.
+    let (u, w) = (unknown[2].as_secs_f64(), wrong[2].as_secs_f64());
+    assert!(u > w / 3.0 && w > u / 3.0, "unknown {u:.4}s, wrong {w:.4}s");
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn users_api_enforces_the_password_policy_and_keeps_an_admin() {
+    let server = TestServer::start().await;
+    let weak = server
+        .post(
+            "/api/v1/users",
+            &json!({"email": "new@shop.example", "password": "Summer2026!", "role": "editor"}),
+        )
+        .await;
+    let error = weak.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(error["details"][0]["path"], "password");
+    assert_eq!(error["details"][0]["code"], "weak_password");
+    for (body, path, code) in [
+        (
+            json!({"email": "not-an-email", "password": "a fine long passphrase", "role": "editor"}),
+            "email",
+            "invalid_email",
+        ),
+        (
+            json!({"email": ADMIN_EMAIL.to_uppercase(), "password": "a fine long passphrase", "role": "editor"}),
+            "email",
+            "not_unique",
+        ),
+        (
+            json!({"email": "x@shop.example", "password": "a fine long passphrase", "role": "editor", "content_types": ["nope"]}),
+            "content_types[0]",
+            "not_in_enum",
+        ),
+        (
+            json!({"email": "x@shop.example", "password": "x@shop.example-long", "role": "editor"}),
+            "password",
+            "weak_password",
+        ),
+    ] {
+        let answer = server.post("/api/v1/users", &body).await;
+        let error = answer.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(
+            (
+                error["details"][0]["path"].as_str(),
+                error["details"][0]["code"].as_str()
+            ),
+            (Some(path), Some(code)),
+            "{body}"
+        );
+    }
+    server
+        .post(
+            "/api/v1/users",
+            &json!({"email": "x@shop.example", "password": "p", "role": "owner"}),
+        )
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
+    server
+        .post("/api/v1/users", &json!({"email": "x@shop.example", "password": "a fine long passphrase", "role": "editor", "is_admin": true}))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "unknown_field");
+
+    // The last active admin cannot be demoted or disabled.
+    let me = server.get("/api/v1/me").await;
+    let admin_path = format!("/api/v1/users/{}", me.body["id"].as_str().expect("id"));
+    let demote = server
+        .send(
+            Method::PATCH,
+            &admin_path,
+            Some(&json!({"role": "editor"})),
+            &[],
+        )
+        .await;
+    let error = demote.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(error["details"][0]["code"], "last_admin");
+    let disable = server.send(Method::DELETE, &admin_path, None, &[]).await;
+    disable.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+    // Listing pages in e-mail order and never shows a hash.
+    for n in 0..3 {
+        let created = server
+            .post("/api/v1/users", &json!({"email": format!("u{n}@shop.example"), "password": "a fine long passphrase", "role": "viewer"}))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    }
+    let page = server.get("/api/v1/users?limit=2").await;
+    assert_eq!(page.body["items"].as_array().map(Vec::len), Some(2));
+    let cursor = page.body["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let next = server
+        .get(&format!("/api/v1/users?limit=10&cursor={cursor}"))
+        .await;
+    let emails: Vec<&str> = next.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|u| u["email"].as_str())
+        .collect();
+    assert_eq!(emails, ["u1@shop.example", "u2@shop.example"]);
+    assert!(!page.text.contains("argon2") && !next.text.contains("password"));
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn api_tokens_are_shown_once_scoped_expiring_and_revocable() {
+    let server = TestServer::start().await;
+    let created = server
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "preview", "role": "viewer", "content_types": ["faq"]}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let secret = created.body["secret"].as_str().expect("secret").to_owned();
+    assert!(secret.starts_with("hrld_") && secret.len() > 40);
+    assert_eq!(created.body["prefix"].as_str(), Some(&secret[..9]));
+    let id = created.body["id"].as_str().expect("id").to_owned();
+
+    let listed = server.get("/api/v1/tokens").await;
+    assert!(!listed.text.contains(&secret), "the secret is never listed");
+    assert_eq!(listed.body["items"][0]["name"], "preview");
+
+    let faq = with_token(&server, Method::GET, "/api/v1/entries/faq", &secret).await;
+    assert_eq!(faq.status, StatusCode::OK, "{}", faq.text);
+    with_token(
+        &server,
+        Method::GET,
+        "/api/v1/entries/promo_banner",
+        &secret,
+    )
+    .await
+    .assert_error(StatusCode::FORBIDDEN, "forbidden");
+    let types = with_token(&server, Method::GET, "/api/v1/content-types", &secret).await;
+    let names: Vec<&str> = types.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(names, ["faq"], "a scoped token sees only its types");
+    let write = server
+        .send(
+            Method::POST,
+            "/api/v1/entries/faq",
+            Some(&json!({"fields": {"question": "Q?", "answer": "A."}})),
+            &[("authorization", &format!("Bearer {secret}"))],
+        )
+        .await;
+    write.assert_error(StatusCode::FORBIDDEN, "forbidden");
+
+    let revoked = server
+        .send(Method::DELETE, &format!("/api/v1/tokens/{id}"), None, &[])
+        .await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
+    assert!(revoked.body["revoked_at"].is_string());
+    with_token(&server, Method::GET, "/api/v1/entries/faq", &secret)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    let past = server
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "old", "role": "viewer", "expires_at": "2020-01-01T00:00:00Z"}),
+        )
+        .await;
+    past.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let soon = chrono::Utc::now() + chrono::TimeDelta::seconds(2);
+    let expiring = server
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "short", "role": "viewer", "expires_at": soon.to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(expiring.status, StatusCode::CREATED, "{}", expiring.text);
+    let short = expiring.body["secret"].as_str().expect("secret").to_owned();
+    assert_eq!(
+        with_token(&server, Method::GET, "/api/v1/me", &short)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Past its expiry, and past the few seconds a checked token is trusted.
+    actix_web::rt::time::sleep(Duration::from_secs(8)).await;
+    with_token(&server, Method::GET, "/api/v1/me", &short)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn every_security_and_content_action_is_audited_without_secrets() {
+    let server = TestServer::start().await;
+    login_raw(&server, ADMIN_EMAIL, "a wrong password here").await;
+    let user = server
+        .post("/api/v1/users", &json!({"email": "aud@shop.example", "password": "a fine long passphrase", "role": "editor"}))
+        .await;
+    let user_id = user.body["id"].as_str().expect("id").to_owned();
+    server
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/users/{user_id}"),
+            Some(&json!({"role": "publisher"})),
+            &[],
+        )
+        .await;
+    let token = server
+        .post("/api/v1/tokens", &json!({"name": "ci", "role": "editor"}))
+        .await;
+    let secret = token.body["secret"].as_str().expect("secret").to_owned();
+    let token_id = token.body["id"].as_str().expect("id").to_owned();
+    server
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{token_id}"),
+            None,
+            &[],
+        )
+        .await;
+    let entry = server
+        .create(
+            "faq",
+            &json!({"fields": {"question": "Shipping?", "answer": "Free above 50 euros."}}),
+        )
+        .await;
+    let path = format!("/api/v1/entries/faq/{}", entry["id"].as_str().expect("id"));
+    let patched = server
+        .patch(
+            &path,
+            1,
+            &json!({"fields": {"answer": "Free above 40 euros."}}),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    server
+        .send(
+            Method::POST,
+            &format!("{path}/revisions/1/restore"),
+            None,
+            &[],
+        )
+        .await;
+    server.send(Method::DELETE, &path, None, &[]).await;
+    let session = login_raw(&server, "aud@shop.example", "a fine long passphrase").await;
+    let access = session.body["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    with_token(&server, Method::POST, "/api/v1/auth/logout", &access).await;
+
+    let log = server.get("/api/v1/audit?limit=200").await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.text);
+    let actions: Vec<&str> = log.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["action"].as_str())
+        .collect();
+    for expected in [
+        "user.create",
+        "auth.login",
+        "auth.login_failed",
+        "user.update",
+        "token.create",
+        "token.revoke",
+        "entry.create",
+        "entry.update",
+        "entry.restore",
+        "entry.archive",
+        "auth.logout",
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+    let first = &log.body["items"][0];
+    assert_eq!(first["action"], "auth.logout", "newest first");
+    assert_eq!(first["actor_label"], "aud@shop.example");
+    assert_eq!(first["ip"], "127.0.0.1");
+    for secret in [
+        secret.as_str(),
+        ADMIN_PASSWORD,
+        "a fine long passphrase",
+        "a wrong password here",
+        access.as_str(),
+    ] {
+        assert!(!log.text.contains(secret), "the audit log holds a secret");
+    }
+
+    // Filters and paging.
+    let failed = server.get("/api/v1/audit?action=auth.login_failed").await;
+    assert_eq!(failed.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(failed.body["items"][0]["target_id"], ADMIN_EMAIL);
+    let entries = server
+        .get(&format!(
+            "/api/v1/audit?target_type=entry&target_id={}",
+            entry["id"].as_str().expect("id")
+        ))
+        .await;
+    assert_eq!(entries.body["items"].as_array().map(Vec::len), Some(4));
+    let prefix = server.get("/api/v1/audit?action=entry.&limit=3").await;
+    assert_eq!(prefix.body["items"].as_array().map(Vec::len), Some(3));
+    let cursor = prefix.body["next_cursor"]
+        .as_str()
+        .expect("more")
+        .to_owned();
+    let rest = server
+        .get(&format!("/api/v1/audit?action=entry.&cursor={cursor}"))
+        .await;
+    assert_eq!(rest.body["items"].as_array().map(Vec::len), Some(1));
+    server
+        .get("/api/v1/audit?since=yesterday")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_query");
+    server
+        .get("/api/v1/audit?cursor=abc")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_query");
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn the_audit_log_is_append_only_in_the_database() {
+    use sea_orm::ConnectionTrait;
+    let server = TestServer::start().await;
+    let db = sea_orm::Database::connect(server.database_url.as_str())
+        .await
+        .expect("a direct connection");
+    for sql in [
+        "UPDATE audit_log SET action = 'nothing'",
+        "DELETE FROM audit_log",
+    ] {
+        let refused = db.execute_unprepared(sql).await;
+        assert!(refused.is_err(), "{sql} must be refused");
+    }
+    let rows = server.get("/api/v1/audit").await;
+    assert!(
+        rows.body["items"]
+            .as_array()
+            .is_some_and(|items| !items.is_empty())
+    );
+    db.close().await.ok();
+    server.stop().await;
+}

@@ -1,0 +1,469 @@
+//! The publishing pipeline seen from the bucket: the objects a publish writes, listing pages,
+//! the manifest, locale fallbacks, redirects of changed slugs, the jobs API, rebuilds and
+//! the notifications. Runs against a local folder, or S3 with `HERALD_TEST_S3=1`.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{Receiver, TestServer, s3};
+
+fn faq(question: &str) -> Value {
+    json!({"fields": {"question": question, "answer": "Yes, within **30 days** of delivery."}})
+}
+
+fn faq_in(locale: &str, slug: &str, question: &str) -> Value {
+    let mut body = faq(question);
+    body["locale"] = json!(locale);
+    body["slug"] = json!(slug);
+    body
+}
+
+#[actix_web::test]
+async fn a_publish_writes_the_entry_its_listing_schema_and_manifest() {
+    let server = TestServer::start().await;
+    let created = server
+        .create(
+            "faq",
+            &faq_in("fr", "retours", "Puis-je retourner des sandales ?"),
+        )
+        .await;
+    let job = server.publish_now("faq", &created["id"]).await;
+
+    // The objects, in the order of the contract's layout: the entry, the fallback locale
+    // showing it, both listings, the schema and the manifest.
+    let keys = server.bucket_keys().await;
+    insta::assert_json_snapshot!("objects_after_one_publish", keys);
+    let paths = job["result"]["paths"].as_array().expect("changed paths");
+    assert!(
+        paths.contains(&json!("content/faq/fr/retours.json")),
+        "{job}"
+    );
+    assert!(paths.contains(&json!("manifest.json")), "{job}");
+
+    let object = server.object("content/faq/fr/retours.json").await;
+    assert_eq!(
+        object["fields"]["answer"]["html"],
+        "<p>Yes, within <strong>30 days</strong> of delivery.</p>\n"
+    );
+    let fallback = server.object("content/faq/fr-BE/retours.json").await;
+    assert_eq!(fallback["locale"], "fr-BE");
+    assert_eq!(fallback["fallback_from"], "fr");
+    assert_eq!(fallback["fields"], object["fields"]);
+    assert!(
+        server
+            .bucket_json("content/faq/en/retours.json")
+            .await
+            .is_none()
+    );
+
+    // What storefronts read, with ids and times redacted.
+    let index = server.object("content/faq/fr-BE/index.json").await;
+    insta::assert_json_snapshot!("fallback_listing", index, {
+        ".items[].id" => "[id]", ".items[].published_at" => "[time]"
+    });
+    let manifest = server.object("manifest.json").await;
+    insta::assert_json_snapshot!("manifest_after_one_publish", manifest, {
+        ".published_at" => "[time]", ".revision" => "[revision]"
+    });
+    // The published object follows the JSON Schema written next to it.
+    let schema = server.object("schemas/faq.json").await;
+    let validator = jsonschema::draft202012::new(&schema).expect("a valid schema");
+    assert!(validator.is_valid(&object), "{object}");
+    assert!(validator.is_valid(&fallback), "{fallback}");
+
+    // Headers: set on a cloud bucket; a folder cannot keep them (the web server sets them).
+    let (content_type, cache) = server
+        .bucket()
+        .headers("content/faq/fr/retours.json")
+        .await
+        .expect("the bucket answers")
+        .expect("the object");
+    if s3() {
+        assert_eq!(content_type.as_deref(), Some("application/json"));
+        assert!(cache.unwrap_or_default().starts_with("public, max-age="));
+    } else {
+        assert_eq!((content_type, cache), (None, None));
+    }
+
+    // The preview is what was written, but for the version and time of the publication.
+    let preview = server
+        .get(&format!(
+            "/api/v1/entries/faq/{}/preview",
+            created["id"].as_str().unwrap_or("")
+        ))
+        .await
+        .body;
+    for key in ["id", "type", "locale", "slug", "fields"] {
+        assert_eq!(preview[key], object[key], "{key}");
+    }
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn a_locale_of_its_own_replaces_the_fallback_and_gives_it_back() {
+    let server = TestServer::start().await;
+    let fr = server
+        .create(
+            "faq",
+            &faq_in("fr", "livraison", "Livrez-vous en Belgique ?"),
+        )
+        .await;
+    server.publish_now("faq", &fr["id"]).await;
+    let be = server
+        .create(
+            "faq",
+            &faq_in("fr-BE", "livraison", "Livrez-vous à Bruxelles ?"),
+        )
+        .await;
+    server.publish_now("faq", &be["id"]).await;
+    let own = server.object("content/faq/fr-BE/livraison.json").await;
+    assert_eq!(own["id"], be["id"]);
+    assert_eq!(own["fallback_from"], Value::Null);
+
+    let job = server.step(None, "faq", &be["id"], "unpublish", None).await;
+    assert_eq!(job.status, StatusCode::ACCEPTED, "{}", job.text);
+    server.wait_job(&job.body["id"]).await;
+    let back = server.object("content/faq/fr-BE/livraison.json").await;
+    assert_eq!(back["id"], fr["id"]);
+    assert_eq!(back["fallback_from"], "fr");
+
+    let job = server.step(None, "faq", &fr["id"], "unpublish", None).await;
+    server.wait_job(&job.body["id"]).await;
+    assert!(
+        server
+            .bucket_json("content/faq/fr/livraison.json")
+            .await
+            .is_none()
+    );
+    assert!(
+        server
+            .bucket_json("content/faq/fr-BE/livraison.json")
+            .await
+            .is_none()
+    );
+    let manifest = server.object("manifest.json").await;
+    assert_eq!(manifest["types"]["faq"]["locales"]["fr-BE"]["count"], 0);
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn a_changed_slug_redirects_to_the_new_path() {
+    let server = TestServer::start().await;
+    let entry = server.create("faq", &faq("Returns?")).await;
+    let id = entry["id"].as_str().unwrap_or("").to_owned();
+    let path = format!("/api/v1/entries/faq/{id}");
+    server.publish_now("faq", &entry["id"]).await;
+    let mut version = server.get(&path).await.body["version"]
+        .as_i64()
+        .unwrap_or(0);
+    for slug in ["returns-policy", "refunds"] {
+        let edited = server.patch(&path, version, &json!({"slug": slug})).await;
+        assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+        server.publish_now("faq", &entry["id"]).await;
+        version = server.get(&path).await.body["version"]
+            .as_i64()
+            .unwrap_or(0);
+    }
+    let redirects = server.object("redirects.json").await;
+    assert_eq!(
+        redirects,
+        json!({
+            "content/faq/en/returns-policy.json": "content/faq/en/refunds.json",
+            "content/faq/en/returns.json": "content/faq/en/refunds.json"
+        })
+    );
+    assert!(
+        server
+            .bucket_json("content/faq/en/returns.json")
+            .await
+            .is_none()
+    );
+    assert!(
+        server
+            .bucket_json("content/faq/en/returns-policy.json")
+            .await
+            .is_none()
+    );
+    let index = server.object("content/faq/en/index.json").await;
+    let items = index["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["path"], "content/faq/en/refunds.json");
+    // The old slug is free again; publishing another entry under it makes the path live
+    // and drops its redirect.
+    let again = server
+        .create(
+            "faq",
+            &json!({"slug": "returns", "fields": faq("Returns again?")["fields"]}),
+        )
+        .await;
+    server.publish_now("faq", &again["id"]).await;
+    let redirects = server.object("redirects.json").await;
+    assert_eq!(
+        redirects,
+        json!({"content/faq/en/returns-policy.json": "content/faq/en/refunds.json"})
+    );
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn listing_pages_are_newest_first_and_a_publish_touches_only_its_pages() {
+    let server = TestServer::start_with(|s| s.publish.page_size = 2).await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let entry = server
+            .create("faq", &faq(&format!("Question number {n}?")))
+            .await;
+        server.publish_now("faq", &entry["id"]).await;
+        ids.push(entry["id"].clone());
+    }
+    let newest = server.object("content/faq/en/index.json").await;
+    assert_eq!(newest["page"], 2);
+    assert_eq!(newest["next"], "content/faq/en/index-1.json");
+    assert_eq!(newest["items"][0]["slug"], "question-number-4");
+    let middle = server.object("content/faq/en/index-1.json").await;
+    let slugs: Vec<&str> = middle["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["slug"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(slugs, ["question-number-3", "question-number-2"]);
+    let oldest = server.object("content/faq/en/index-0.json").await;
+    assert_eq!(oldest["next"], Value::Null);
+
+    // Republishing the oldest entry moves it to the newest page: only the page it left and
+    // the open page are written.
+    let path = format!("/api/v1/entries/faq/{}", ids[0].as_str().unwrap_or(""));
+    let version = server.get(&path).await.body["version"]
+        .as_i64()
+        .unwrap_or(0);
+    server
+        .patch(&path, version, &json!({"fields": {"order": 1}}))
+        .await;
+    let job = server.publish_now("faq", &ids[0]).await;
+    let pages: Vec<&str> = job["result"]["paths"]
+        .as_array()
+        .expect("paths")
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|p| p.contains("/index"))
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            "content/faq/en/index-0.json",
+            "content/faq/en/index-2.json",
+            "content/faq/en/index.json"
+        ]
+    );
+    let newest = server.object("content/faq/en/index.json").await;
+    assert_eq!(newest["items"][0]["slug"], "question-number-0");
+    assert_eq!(newest["items"][1]["slug"], "question-number-4");
+    let oldest = server.object("content/faq/en/index-0.json").await;
+    assert_eq!(oldest["items"].as_array().map(Vec::len), Some(1));
+    let manifest = server.object("manifest.json").await;
+    assert_eq!(manifest["types"]["faq"]["locales"]["en"]["count"], 5);
+    assert_eq!(manifest["types"]["faq"]["locales"]["en"]["pages"], 3);
+    assert_eq!(manifest["page_size"], 2);
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn jobs_are_listed_and_read() {
+    let server = TestServer::start().await;
+    let entry = server.create("faq", &faq("Store pickup?")).await;
+    let job = server.publish_now("faq", &entry["id"]).await;
+    let list = server
+        .get("/api/v1/publish/jobs?kind=publish&status=done")
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert_eq!(list.body["items"][0]["id"], job["id"]);
+    let one = server.get("/api/v1/publish/jobs?limit=1").await.body;
+    assert_eq!(one["items"].as_array().map(Vec::len), Some(1));
+    server
+        .get("/api/v1/publish/jobs?status=sleeping")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_query");
+    server
+        .get("/api/v1/publish/jobs?cursor=x")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_query");
+    server
+        .get("/api/v1/publish/jobs/999999")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    server
+        .get("/api/v1/publish/jobs/abc")
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    // A viewer limited to other types sees none of these jobs.
+    let scoped = server
+        .user_token("banners@shop.example", "viewer", Some(&["promo_banner"]))
+        .await;
+    let auth = format!("Bearer {scoped}");
+    let hidden = server
+        .send(
+            Method::GET,
+            "/api/v1/publish/jobs",
+            None,
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(hidden.body["items"], json!([]));
+    server
+        .send(
+            Method::GET,
+            &format!("/api/v1/publish/jobs/{}", job["id"]),
+            None,
+            &[("authorization", &auth)],
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    server
+        .send(
+            Method::GET,
+            "/api/v1/publish/jobs",
+            None,
+            &[("authorization", "")],
+        )
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn a_rebuild_restores_the_bucket() {
+    let server = TestServer::start().await;
+    for question in ["Gift wrap?", "Price match?", "Student discount?"] {
+        let entry = server.create("faq", &faq(question)).await;
+        server.publish_now("faq", &entry["id"]).await;
+    }
+    let before = server.bucket_keys().await;
+    let bucket = server.bucket();
+    for key in &before {
+        bucket.delete(key).await.expect("deleted");
+    }
+    assert!(server.bucket_keys().await.is_empty());
+
+    let editor = server.user_token("ed@shop.example", "editor", None).await;
+    let auth = format!("Bearer {editor}");
+    server
+        .send(
+            Method::POST,
+            "/api/v1/publish/rebuild",
+            None,
+            &[("authorization", &auth)],
+        )
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "forbidden");
+    server
+        .post("/api/v1/publish/rebuild", &json!({"type": "nope"}))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "unknown_content_type");
+    let accepted = server
+        .send(Method::POST, "/api/v1/publish/rebuild", None, &[])
+        .await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.text);
+    assert_eq!(accepted.body["kind"], "rebuild");
+    let job = server.wait_job(&accepted.body["id"]).await;
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(job["progress"]["phase"], "indexes");
+    assert_eq!(job["result"]["written_count"], 3);
+    let after = server.bucket_keys().await;
+    for key in &before {
+        assert!(after.contains(key), "{key} is back: {after:?}");
+    }
+    // Every schema is written by a rebuild of every type.
+    assert!(after.contains(&"schemas/promo_banner.json".to_owned()));
+    let audit = server
+        .get("/api/v1/audit?action=publish.rebuild")
+        .await
+        .body;
+    assert_eq!(audit["items"][0]["target_id"], job["id"].to_string());
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn the_cdn_and_webhooks_hear_of_every_batch_signed() {
+    let purge = Receiver::start(204);
+    let hook = Receiver::start(200);
+    let broken = Receiver::start(500);
+    let (purge_url, hook_url, broken_url) =
+        (purge.url.clone(), hook.url.clone(), broken.url.clone());
+    let server = TestServer::start_with(move |s| {
+        s.publish.purge_url = Some(purge_url.parse().expect("a URL"));
+        s.publish.purge_secret = Some(herald::settings::Secret::new("purge-key"));
+        for (url, secret) in [(hook_url, "hook-key"), (broken_url, "broken-key")] {
+            s.publish.webhooks.push(herald::settings::Webhook {
+                url: url.parse().expect("a URL"),
+                secret: herald::settings::Secret::new(secret),
+            });
+        }
+    })
+    .await;
+    let entry = server.create("faq", &faq("Click and collect?")).await;
+    server.publish_now("faq", &entry["id"]).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while (purge.received().is_empty() || hook.received().is_empty() || broken.received().len() < 3)
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for (receiver, secret) in [(&purge, "purge-key"), (&hook, "hook-key")] {
+        let received = receiver.received();
+        assert_eq!(received.len(), 1, "one delivery");
+        let (headers, body) = &received[0];
+        assert_eq!(
+            headers
+                .get("x-herald-signature")
+                .and_then(|v| v.to_str().ok()),
+            Some(herald_publish::signature(secret, body).as_str())
+        );
+        assert_eq!(
+            headers.get("content-type").and_then(|v| v.to_str().ok()),
+            Some("application/json")
+        );
+        let body: Value = serde_json::from_slice(body).expect("JSON");
+        let paths = body["paths"].as_array().expect("paths");
+        assert!(
+            paths.contains(&json!("content/faq/en/click-and-collect.json")),
+            "{body}"
+        );
+        assert!(paths.contains(&json!("manifest.json")), "{body}");
+        assert!(body["revision"].as_i64().is_some_and(|r| r > 0));
+    }
+    assert!(broken.received().len() >= 3, "tried three times at once");
+    // The failure shows on the notification job, which waits for its retry.
+    let mut notify = Value::Null;
+    while std::time::Instant::now() < deadline {
+        notify = server.get("/api/v1/publish/jobs?kind=notify").await.body["items"][0].clone();
+        if notify["error"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        ["queued", "running"].contains(&notify["status"].as_str().unwrap_or("")),
+        "{notify}"
+    );
+    let error = notify["error"].as_str().unwrap_or("");
+    assert!(
+        error.contains("HTTP 500") && error.contains(&broken.url),
+        "{error}"
+    );
+    assert!(!error.contains("broken-key"));
+    assert_eq!(
+        notify["progress"]["delivered"].as_array().map(Vec::len),
+        Some(2)
+    );
+    server.stop().await;
+    for receiver in [purge, hook, broken] {
+        receiver.stop().await;
+    }
+}

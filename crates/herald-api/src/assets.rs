@@ -6,7 +6,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::StreamExt;
-use herald_assets::{Declared, IngestError, sanitize_filename};
+use herald_assets::{Declared, IngestError, sanitize_filename, with_extension_for};
 use herald_model::{ErrorCode, FieldError, ValidationErrors};
 use herald_store::{Asset, AssetQuery, EntryLocation, MAX_ALT_CHARS, NewAsset};
 use serde::{Deserialize, Serialize};
@@ -155,7 +155,10 @@ pub(crate) async fn upload(
                             limits.max_bytes,
                         )
                         .await?;
-                    let filename = sanitize_filename(raw_name.as_deref().unwrap_or(""));
+                    let filename = with_extension_for(
+                        &sanitize_filename(raw_name.as_deref().unwrap_or("")),
+                        received.content_type,
+                    );
                     stored = Some((received, filename));
                 }
                 Some("file") => {

@@ -195,7 +195,8 @@ impl From<AuthError> for ApiError {
             AuthError::TokenExpired => ApiError::new(Code::TokenExpired, error.to_string()),
             AuthError::Forbidden(why) => ApiError::new(Code::Forbidden, why),
             AuthError::RateLimited { retry_after } => ApiError {
-                retry_after: Some(retry_after.as_secs().max(1)),
+                // Rounded up: a client that waits this long is let in.
+                retry_after: Some(retry_after.as_secs_f64().ceil().max(1.0) as u64),
                 ..ApiError::new(Code::RateLimited, error.to_string())
             },
             AuthError::Validation(errors) => ApiError::validation(errors),
@@ -255,9 +256,9 @@ impl From<StoreError> for ApiError {
                 )
             },
             StoreError::InvalidCursor(why) => ApiError::invalid_query(format!("cursor: {why}")),
-            other @ (StoreError::Corrupt(_) | StoreError::Database(_)) => {
-                ApiError::internal(&other)
-            }
+            other @ (StoreError::Corrupt(_)
+            | StoreError::Database(_)
+            | StoreError::JobsTakenOver) => ApiError::internal(&other),
         }
     }
 }

@@ -42,9 +42,43 @@ pub fn sanitize_filename(raw: &str) -> String {
     }
 }
 
+/// `name` with an extension that names `content_type` (the sniffed type): kept when it
+/// already does (`photo.jpeg` for a JPEG), else replaced or added (`x.html` holding a PNG
+/// becomes `x.png`). A public file's name then never makes a web server or a browser take it
+/// for something else, such as HTML or a script.
+pub fn with_extension_for(name: &str, content_type: &str) -> String {
+    if crate::sniff::type_of_extension(name) == Some(content_type) {
+        return name.to_owned();
+    }
+    let Some(ext) = crate::sniff::KNOWN_TYPES
+        .iter()
+        .find(|(mime, _)| *mime == content_type)
+        .and_then(|(_, exts)| exts.first())
+    else {
+        return name.to_owned();
+    };
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let mut stem = stem.to_owned();
+    stem.truncate(MAX_FILENAME_CHARS - ext.len() - 1);
+    format!("{stem}.{ext}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_extension_follows_the_content() {
+        assert_eq!(with_extension_for("photo.jpeg", "image/jpeg"), "photo.jpeg");
+        assert_eq!(with_extension_for("x.html", "image/png"), "x.png");
+        assert_eq!(with_extension_for("x.svg", "image/png"), "x.png");
+        assert_eq!(with_extension_for("file", "application/pdf"), "file.pdf");
+        assert_eq!(with_extension_for("clip.mov", "video/mp4"), "clip.mp4");
+        let long = format!("{}.js", "y".repeat(97));
+        let safe = with_extension_for(&long, "image/gif");
+        assert_eq!(safe.len(), MAX_FILENAME_CHARS);
+        assert!(safe.ends_with(".gif"));
+    }
 
     #[test]
     fn removes_everything_dangerous() {

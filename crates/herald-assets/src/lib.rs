@@ -7,7 +7,7 @@ pub mod filename;
 pub mod sniff;
 mod storage;
 
-pub use filename::sanitize_filename;
+pub use filename::{sanitize_filename, with_extension_for};
 pub use storage::{
     AssetStorage, Declared, IMMUTABLE, IngestError, Stored, original_key, public_key,
 };

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use object_store::path::Path;
 use object_store::{
-    Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload, WriteMultipart,
+    Attribute, Attributes, ObjectStore, ObjectStoreExt, PutMultipartOptions, WriteMultipart,
 };
 use sha2::{Digest, Sha256};
 
@@ -153,9 +153,11 @@ impl AssetStorage {
         Ok(self.store.get(&original_key(sha256)).await?.into_stream())
     }
 
-    /// Copies an original to `assets/<sha256>/<filename>` in the public bucket, with its type
-    /// and an immutable `Cache-Control` where the bucket keeps them (a local folder does not).
-    /// Returns the public key. Safe to repeat.
+    /// Copies an original to `assets/<sha256>/<filename>` in the public bucket, streaming it
+    /// part by part (a file is never held whole in memory), with its type and an immutable
+    /// `Cache-Control` where the bucket keeps them (a local folder does not). The object
+    /// appears only once complete. Returns the public key. Safe to repeat: a key that exists
+    /// already holds the same bytes (it contains their hash), so it is left alone.
     pub async fn publish(
         &self,
         public: &dyn ObjectStore,
@@ -165,25 +167,48 @@ impl AssetStorage {
         content_type: &str,
     ) -> Result<Path, object_store::Error> {
         let key = public_key(sha256, filename);
-        if public.head(&key).await.is_ok() {
-            return Ok(key);
+        match public.head(&key).await {
+            Ok(_) => return Ok(key),
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(other) => return Err(other),
         }
-        let data = self.store.get(&original_key(sha256)).await?.bytes().await?;
         let mut attributes = Attributes::new();
         if supports_attributes {
             attributes.insert(Attribute::ContentType, content_type.to_owned().into());
             attributes.insert(Attribute::CacheControl, IMMUTABLE.into());
         }
-        public
-            .put_opts(
+        let mut source = self.store.get(&original_key(sha256)).await?.into_stream();
+        let (part_size, in_flight) = if supports_attributes {
+            CLOUD_PARTS
+        } else {
+            LOCAL_PARTS
+        };
+        let upload = public
+            .put_multipart_opts(
                 &key,
-                PutPayload::from(data),
-                PutOptions {
+                PutMultipartOptions {
                     attributes,
-                    ..PutOptions::default()
+                    ..PutMultipartOptions::default()
                 },
             )
             .await?;
+        let mut upload = WriteMultipart::new_with_chunk_size(upload, part_size);
+        while let Some(chunk) = source.next().await {
+            let written = match chunk {
+                Ok(chunk) => upload.wait_for_capacity(in_flight).await.map(|()| chunk),
+                Err(error) => Err(error),
+            };
+            match written {
+                Ok(chunk) => upload.put(chunk),
+                Err(error) => {
+                    if let Err(abort) = upload.abort().await {
+                        tracing::warn!(%abort, "could not abort an asset copy");
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        upload.finish().await?;
         Ok(key)
     }
 
@@ -268,4 +293,123 @@ fn check_type(
         return Err(IngestError::NotAllowed(actual));
     }
     Ok(actual)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object_store::local::LocalFileSystem;
+    use object_store::memory::InMemory;
+
+    /// A PNG of `len` bytes (a valid header, then padding).
+    fn png(len: usize) -> Vec<u8> {
+        let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x02\0\0\0\x03\x08\x06\0\0\0".to_vec();
+        bytes.resize(len, 7);
+        bytes
+    }
+
+    async fn ingest(storage: &AssetStorage, bytes: Vec<u8>) -> Stored {
+        let chunks: Vec<Result<Bytes, std::io::Error>> = bytes
+            .chunks(100_000)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let declared = Declared {
+            content_type: Some("image/png".into()),
+            filename: Some("hero.png".into()),
+        };
+        storage
+            .ingest(
+                futures::stream::iter(chunks),
+                &declared,
+                &["image/png".to_owned()],
+                u64::MAX,
+            )
+            .await
+            .expect("ingested")
+    }
+
+    #[tokio::test]
+    async fn publishing_copies_the_original_whole_and_only_once() {
+        let storage = AssetStorage::new(Arc::new(InMemory::new()), true);
+        let bytes = png(3 * 1024 * 1024 + 17);
+        let stored = ingest(&storage, bytes.clone()).await;
+        assert_eq!((stored.width, stored.height), (Some(2), Some(3)));
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let public = LocalFileSystem::new_with_prefix(dir.path()).expect("a folder");
+        let key = storage
+            .publish(
+                &public,
+                false,
+                &stored.sha256,
+                "hero.png",
+                stored.content_type,
+            )
+            .await
+            .expect("published");
+        assert_eq!(key.as_ref(), format!("assets/{}/hero.png", stored.sha256));
+        let on_disk = dir.path().join(key.as_ref());
+        assert_eq!(std::fs::read(&on_disk).expect("the public copy"), bytes);
+        // A repeat leaves the object alone (same key, same bytes).
+        let modified = std::fs::metadata(&on_disk).and_then(|m| m.modified()).ok();
+        storage
+            .publish(
+                &public,
+                false,
+                &stored.sha256,
+                "hero.png",
+                stored.content_type,
+            )
+            .await
+            .expect("published again");
+        assert_eq!(
+            std::fs::metadata(&on_disk).and_then(|m| m.modified()).ok(),
+            modified
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bucket_that_keeps_headers_gets_the_type_and_immutable_caching() {
+        let storage = AssetStorage::new(Arc::new(InMemory::new()), false);
+        let stored = ingest(&storage, png(4096)).await;
+        let public = InMemory::new();
+        let key = storage
+            .publish(
+                &public,
+                true,
+                &stored.sha256,
+                "hero.png",
+                stored.content_type,
+            )
+            .await
+            .expect("published");
+        let object = public.get(&key).await.expect("the public copy");
+        assert_eq!(
+            object
+                .attributes
+                .get(&Attribute::ContentType)
+                .map(|v| v.as_ref()),
+            Some("image/png")
+        );
+        assert_eq!(
+            object
+                .attributes
+                .get(&Attribute::CacheControl)
+                .map(|v| v.as_ref()),
+            Some(IMMUTABLE)
+        );
+    }
+
+    #[tokio::test]
+    async fn publishing_a_missing_original_fails_and_writes_nothing() {
+        let storage = AssetStorage::new(Arc::new(InMemory::new()), true);
+        let public = InMemory::new();
+        let missing = "0".repeat(64);
+        assert!(
+            storage
+                .publish(&public, true, &missing, "x.png", "image/png")
+                .await
+                .is_err()
+        );
+        assert!(public.list(None).next().await.is_none());
+    }
 }

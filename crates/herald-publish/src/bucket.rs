@@ -12,6 +12,7 @@ use std::path::Path as FsPath;
 use std::sync::Arc;
 
 use futures::StreamExt;
+use herald_assets::AssetStorage;
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
 use object_store::path::Path;
@@ -92,6 +93,11 @@ impl Bucket {
         }
     }
 
+    /// The object store underneath (the private asset store is opened as a bucket too).
+    pub fn object_store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
     /// The folder or URL, for messages.
     pub fn label(&self) -> &str {
         &self.label
@@ -113,6 +119,25 @@ impl Bucket {
         }
         self.store
             .put_opts(&Path::from(key), PutPayload::from(body), options)
+            .await?;
+        Ok(())
+    }
+
+    /// Makes an uploaded file public: streams it from the private store to
+    /// `assets/{sha256}/{filename}` (contract §4), immutable, unless it is there already.
+    pub async fn put_asset(
+        &self,
+        assets: &AssetStorage,
+        asset: &herald_store::Asset,
+    ) -> Result<(), PublishError> {
+        assets
+            .publish(
+                self.store.as_ref(),
+                self.attributes,
+                &asset.sha256,
+                &asset.filename,
+                &asset.content_type,
+            )
             .await?;
         Ok(())
     }

@@ -5,7 +5,7 @@ use herald_store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
     #[error("database: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     /// Writing, reading or deleting in the bucket failed (retried by the job).
     #[error("bucket: {0}")]
     Bucket(#[from] object_store::Error),
@@ -25,4 +25,13 @@ pub enum PublishError {
     /// A background task panicked or was cancelled.
     #[error("task: {0}")]
     Task(String),
+}
+
+impl From<StoreError> for PublishError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::JobsTakenOver => PublishError::LeaseLost,
+            other => PublishError::Store(other),
+        }
+    }
 }

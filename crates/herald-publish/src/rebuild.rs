@@ -160,7 +160,7 @@ pub(crate) async fn run(
                 progress.skipped.push(format!("{id}: {reason}"));
             }
         }
-        publisher.upload(&rendered.objects).await?;
+        publisher.upload(&rendered).await?;
         // Objects that already showed this version keep their row (and place in the listing).
         let rows: Vec<SlotChange> = rendered
             .changes

@@ -119,6 +119,9 @@ impl Renderer {
 #[derive(Debug, Default)]
 pub(crate) struct References {
     targets: HashMap<String, ReferenceTarget>,
+    /// Whether only live entries resolve (publishing). The preview also resolves an entry
+    /// that is not published yet, to where it will be.
+    live_only: bool,
     /// Uploaded files by id, resolved to their public path.
     assets: HashMap<String, herald_store::Asset>,
 }
@@ -137,8 +140,16 @@ impl References {
         }
         Ok(References {
             targets,
+            live_only: false,
             assets: HashMap::new(),
         })
+    }
+
+    /// Resolves only the entries that are live: what publishing writes must never name a
+    /// missing object.
+    pub(crate) fn live_only(mut self) -> References {
+        self.live_only = true;
+        self
     }
 
     /// Also resolves the assets among `ids`.
@@ -147,10 +158,20 @@ impl References {
         store: &Store,
         ids: &[&str],
     ) -> Result<References, StoreError> {
-        for asset in store.assets_by_ids(ids).await? {
-            self.assets.insert(asset.id.clone(), asset);
+        let mut unique: Vec<&str> = ids.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        for chunk in unique.chunks(500) {
+            for asset in store.assets_by_ids(chunk).await? {
+                self.assets.insert(asset.id.clone(), asset);
+            }
         }
         Ok(self)
+    }
+
+    /// An asset looked up by [`References::with_assets`].
+    pub(crate) fn stored_asset(&self, id: &str) -> Option<&herald_store::Asset> {
+        self.assets.get(id)
     }
 }
 
@@ -158,7 +179,7 @@ impl Resolver for References {
     fn reference(&self, type_name: &str, id: &str) -> Option<ResolvedReference> {
         self.targets
             .get(id)
-            .filter(|t| t.type_name == type_name)
+            .filter(|t| t.type_name == type_name && (t.live || !self.live_only))
             .map(|t| ResolvedReference {
                 slug: t.slug.clone(),
                 locale: t.locale.clone(),
@@ -177,14 +198,21 @@ impl Resolver for References {
     }
 }
 
-/// The ids of the entries `fields` reference (validated stored fields).
-pub(crate) fn referenced_ids(
-    content_type: &ContentType,
-    fields: &Map<String, Value>,
-) -> Vec<String> {
+/// What an entry's fields point at: referenced entries and uploaded files, by id.
+#[derive(Debug, Default)]
+pub(crate) struct Uses {
+    pub(crate) entries: Vec<String>,
+    pub(crate) assets: Vec<String>,
+}
+
+/// The entries and assets `fields` (validated stored fields) refer to.
+pub(crate) fn uses(content_type: &ContentType, fields: &Map<String, Value>) -> Uses {
     match content_type.validate(Value::Object(fields.clone())) {
-        Ok(validated) => validated.references.into_iter().map(|r| r.id).collect(),
-        Err(_) => Vec::new(),
+        Ok(validated) => Uses {
+            entries: validated.references.into_iter().map(|r| r.id).collect(),
+            assets: validated.assets.into_iter().map(|a| a.id).collect(),
+        },
+        Err(_) => Uses::default(),
     }
 }
 
@@ -203,8 +231,10 @@ pub enum PreviewError {
 
 /// The preview of contract §3: the object publishing would write for the entry's current
 /// version, by the very code the publisher runs (same resolver, same JSON Schema check). Its
-/// `version` is the current one and its time is now; a publication records the status change
-/// as a version of its own, whose number the live object then carries.
+/// time is now, and its `version` the one the live object would carry: a publication records
+/// the status change as a version of its own (the next one), unless the current version is
+/// the one already live. A reference to an entry that is not published yet shows where that
+/// entry will be published; publishing itself refuses it until it is.
 pub async fn preview(
     store: &Store,
     renderer: &Renderer,
@@ -226,7 +256,11 @@ pub async fn preview(
         type_name: &entry.type_name,
         locale: &entry.locale,
         slug: &entry.slug,
-        version: entry.version,
+        version: if entry.published_version == Some(entry.version) {
+            entry.version
+        } else {
+            entry.version + 1
+        },
         published_at: now,
         fallback_from: None,
     };
@@ -236,4 +270,43 @@ pub async fn preview(
             RenderFailure::Unresolved(errors) => PreviewError::Invalid(ValidationErrors(errors)),
             RenderFailure::Schema(message) => PreviewError::Schema(message),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(id: &str, live: bool) -> ReferenceTarget {
+        ReferenceTarget {
+            id: id.into(),
+            type_name: "faq".into(),
+            locale: "en".into(),
+            slug: format!("{id}-slug"),
+            live,
+        }
+    }
+
+    #[test]
+    fn publishing_resolves_only_live_entries_and_the_preview_all() {
+        let references = References {
+            targets: [
+                ("a".into(), target("a", true)),
+                ("b".into(), target("b", false)),
+            ]
+            .into_iter()
+            .collect(),
+            ..References::default()
+        };
+        assert!(references.reference("faq", "b").is_some(), "the preview");
+        assert!(
+            references.reference("product", "a").is_none(),
+            "another type"
+        );
+        let publishing = references.live_only();
+        assert_eq!(
+            publishing.reference("faq", "a").map(|r| r.slug),
+            Some("a-slug".to_owned())
+        );
+        assert!(publishing.reference("faq", "b").is_none());
+    }
 }

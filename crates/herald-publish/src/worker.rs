@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
+use herald_assets::AssetStorage;
 use herald_model::Locales;
 use herald_model::render::EntryMeta;
 use herald_store::{Job, JobKind, JobStatus, SlotChange, Store};
@@ -33,7 +34,7 @@ use tokio::sync::{Notify, watch};
 use crate::bucket::Bucket;
 use crate::keys::{CacheClass, MANIFEST, REDIRECTS, index_key, page_key, schema_key};
 use crate::notify::{NotifyTarget, deliver};
-use crate::render::{References, RenderFailure, Renderer, referenced_ids};
+use crate::render::{References, RenderFailure, Renderer, uses};
 use crate::{PublishError, pages, rebuild, sync};
 
 /// How many paths a job's result lists (a rebuild writes many more; it gives counts).
@@ -112,6 +113,8 @@ pub struct Publisher {
 struct Inner {
     store: Store,
     bucket: Bucket,
+    /// The private store of uploads, copied from into the bucket as entries are published.
+    assets: AssetStorage,
     renderer: Arc<Renderer>,
     locales: Locales,
     options: Options,
@@ -207,15 +210,24 @@ impl LeaseKeeper {
         let worker = publisher.inner.worker.clone();
         let lease = publisher.inner.options.lease;
         let task = tokio::spawn(async move {
+            let mut renewed = tokio::time::Instant::now();
             loop {
                 tokio::time::sleep(lease / 3).await;
                 match store.renew_lease(&worker, &ids, lease).await {
-                    Ok(true) => {}
+                    Ok(true) => renewed = tokio::time::Instant::now(),
                     Ok(false) => {
                         flag.store(true, Ordering::SeqCst);
                         break;
                     }
-                    Err(error) => tracing::warn!(%error, "cannot renew the publishing lease"),
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot renew the publishing lease");
+                        // Past two thirds of the lease without a renewal, another worker may
+                        // claim the jobs any moment: stop writing before it can.
+                        if renewed.elapsed() >= lease * 2 / 3 {
+                            flag.store(true, Ordering::SeqCst);
+                            break;
+                        }
+                    }
                 }
             }
         });
@@ -239,10 +251,11 @@ impl Drop for LeaseKeeper {
 }
 
 impl Publisher {
-    /// A publisher writing to `bucket`.
+    /// A publisher writing to `bucket`, copying uploads from `assets`.
     pub fn new(
         store: Store,
         bucket: Bucket,
+        assets: AssetStorage,
         renderer: Arc<Renderer>,
         locales: Locales,
         options: Options,
@@ -254,6 +267,7 @@ impl Publisher {
             inner: Arc::new(Inner {
                 store,
                 bucket,
+                assets,
                 renderer,
                 locales,
                 options,
@@ -479,7 +493,7 @@ impl Publisher {
                     None => ok_jobs.push(job.id),
                 }
             }
-            self.upload(&rendered.objects).await?;
+            self.upload(&rendered).await?;
             lease.check()?;
             self.pause("after_objects").await;
             let changes = rendered.changes;
@@ -559,25 +573,48 @@ impl Publisher {
         }
         let renderer = self.inner.renderer.clone();
         let mut reference_ids = Vec::new();
+        let mut asset_uses: HashMap<String, Vec<String>> = HashMap::new();
         for change in &changes {
             if let (Some(new), Some(content_type)) =
                 (&change.new, renderer.schemas().get(&change.type_name))
                 && let Some(fields) = fields.get(&new.entry_id)
+                && !asset_uses.contains_key(&new.entry_id)
             {
-                reference_ids.extend(referenced_ids(content_type, fields));
+                let uses = uses(content_type, fields);
+                reference_ids.extend(uses.entries);
+                asset_uses.insert(new.entry_id.clone(), uses.assets);
             }
         }
-        let references = References::load(store, &reference_ids).await?;
-        tokio::task::spawn_blocking(move || render_all(&renderer, changes, &fields, &references))
-            .await
-            .map_err(|e| PublishError::Task(e.to_string()))
+        let asset_ids: Vec<&str> = asset_uses.values().flatten().map(String::as_str).collect();
+        let references = References::load(store, &reference_ids)
+            .await?
+            .live_only()
+            .with_assets(store, &asset_ids)
+            .await?;
+        tokio::task::spawn_blocking(move || {
+            render_all(&renderer, changes, &fields, &asset_uses, &references)
+        })
+        .await
+        .map_err(|e| PublishError::Task(e.to_string()))
     }
 
-    /// Writes entry objects, several at a time.
-    pub(crate) async fn upload(&self, objects: &[(String, Vec<u8>)]) -> Result<(), PublishError> {
+    /// Writes what a batch rendered: first the assets its entries use (copied from the
+    /// private store), then the entry objects, several at a time, so that no object is
+    /// readable before the files it points to.
+    pub(crate) async fn upload(&self, rendered: &Rendered) -> Result<(), PublishError> {
+        let (assets, bucket) = (self.inner.assets.clone(), self.inner.bucket.clone());
+        bounded(
+            rendered.assets.clone(),
+            self.inner.options.concurrency,
+            move |asset| {
+                let (assets, bucket) = (assets.clone(), bucket.clone());
+                async move { bucket.put_asset(&assets, &asset).await }
+            },
+        )
+        .await?;
         let bucket = self.inner.bucket.clone();
         bounded(
-            objects.to_vec(),
+            rendered.objects.clone(),
             self.inner.options.concurrency,
             move |(key, body)| {
                 let bucket = bucket.clone();
@@ -822,6 +859,8 @@ pub(crate) struct Rendered {
     pub(crate) changes: Vec<SlotChange>,
     /// (key, JSON) of every new object.
     pub(crate) objects: Vec<(String, Vec<u8>)>,
+    /// The uploaded files the new objects point to, once each: they go public first.
+    pub(crate) assets: Vec<herald_store::Asset>,
     /// Entry id → why it could not be rendered.
     pub(crate) failed: BTreeMap<String, String>,
 }
@@ -830,6 +869,7 @@ fn render_all(
     renderer: &Renderer,
     changes: Vec<SlotChange>,
     fields: &HashMap<String, serde_json::Map<String, Value>>,
+    asset_uses: &HashMap<String, Vec<String>>,
     references: &References,
 ) -> Rendered {
     let mut failed = BTreeMap::new();
@@ -882,14 +922,29 @@ fn render_all(
                 .is_none_or(|n| !failed.contains_key(&n.entry_id))
         })
         .collect();
-    let objects = objects
+    let objects: Vec<(String, String, Vec<u8>)> = objects
         .into_iter()
         .filter(|(entry_id, _, _)| !failed.contains_key(entry_id))
+        .collect();
+    // Only the files of entries that rendered: an embargoed image of an entry that failed
+    // stays private.
+    let mut public: BTreeMap<(&str, &str), &herald_store::Asset> = BTreeMap::new();
+    for (entry_id, _, _) in &objects {
+        for id in asset_uses.get(entry_id).into_iter().flatten() {
+            if let Some(asset) = references.stored_asset(id) {
+                public.insert((&asset.sha256, &asset.filename), asset);
+            }
+        }
+    }
+    let assets = public.into_values().cloned().collect();
+    let objects = objects
+        .into_iter()
         .map(|(_, key, body)| (key, body))
         .collect();
     Rendered {
         changes,
         objects,
+        assets,
         failed,
     }
 }

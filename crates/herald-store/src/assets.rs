@@ -5,16 +5,16 @@
 
 use chrono::{DateTime, Utc};
 use herald_model::{AssetRules, AssetUse, ErrorCode, FieldError, ValidationErrors};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LikeExpr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::{Actor, AuditEvent, record};
-use crate::entity::{asset_uses, assets};
+use crate::entity::{asset_uses, assets, entries, revisions};
 use crate::search::like_pattern;
 use crate::time::{from_micros, now_micros};
 use crate::{EntryLocation, Store, StoreError};
@@ -192,15 +192,9 @@ impl Store {
             .collect())
     }
 
-    /// The entries that use an asset.
+    /// The entries that use an asset, in their current version or in the one that is live.
     pub async fn asset_users(&self, id: &str) -> Result<Vec<EntryLocation>, StoreError> {
-        let entry_ids: Vec<String> = asset_uses::Entity::find()
-            .select_only()
-            .column(asset_uses::Column::EntryId)
-            .filter(asset_uses::Column::AssetId.eq(id))
-            .into_tuple()
-            .all(&self.read)
-            .await?;
+        let entry_ids = users_of_asset(&self.read, id).await?;
         let ids: Vec<&str> = entry_ids.iter().map(String::as_str).collect();
         self.locate_entries(&ids).await
     }
@@ -214,13 +208,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?
             .into();
-        let users: Vec<String> = asset_uses::Entity::find()
-            .select_only()
-            .column(asset_uses::Column::EntryId)
-            .filter(asset_uses::Column::AssetId.eq(id))
-            .into_tuple()
-            .all(&txn)
-            .await?;
+        let users = users_of_asset(&txn, id).await?;
         if !users.is_empty() {
             drop(txn);
             let ids: Vec<&str> = users.iter().map(String::as_str).collect();
@@ -241,6 +229,55 @@ impl Store {
         txn.commit().await?;
         Ok(asset)
     }
+}
+
+/// The ids of the entries whose current version uses the asset (`asset_uses`, kept with every
+/// write) or whose live version does: a published entry keeps showing its files while a new
+/// draft drops them, so they must stay. Live versions are searched for the asset's id, which
+/// is rare enough (deleting, or looking at, one asset) to afford a scan.
+async fn users_of_asset(db: &impl ConnectionTrait, id: &str) -> Result<Vec<String>, StoreError> {
+    let mut users: Vec<String> = asset_uses::Entity::find()
+        .select_only()
+        .column(asset_uses::Column::EntryId)
+        .filter(asset_uses::Column::AssetId.eq(id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let (r, e) = (Alias::new("r"), Alias::new("e"));
+    let query = Query::select()
+        .expr_as(
+            Expr::col((r.clone(), revisions::Column::EntryId)),
+            Alias::new("entry_id"),
+        )
+        .from_as(revisions::Entity, r.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            entries::Entity,
+            e.clone(),
+            Expr::col((e.clone(), entries::Column::Id))
+                .equals((r.clone(), revisions::Column::EntryId))
+                .and(
+                    Expr::col((e, entries::Column::PublishedVersion))
+                        .equals((r.clone(), revisions::Column::Version)),
+                ),
+        )
+        .and_where(
+            Expr::col((r, revisions::Column::Fields))
+                .like(LikeExpr::new(like_pattern(id)).escape('\\')),
+        )
+        .to_owned();
+    let live = EntryIdRow::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await?;
+    users.extend(live.into_iter().map(|row| row.entry_id));
+    users.sort_unstable();
+    users.dedup();
+    Ok(users)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct EntryIdRow {
+    entry_id: String,
 }
 
 /// Inserts an asset exactly as exported (import).

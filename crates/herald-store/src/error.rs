@@ -28,6 +28,10 @@ pub enum StoreError {
     /// The asset is used by these entries, so it cannot be deleted.
     #[error("the asset is used by {} entries", .0.len())]
     AssetInUse(Vec<crate::EntryLocation>),
+    /// A publishing worker no longer holds the jobs it wanted to record progress for: its
+    /// lease ran out and another worker claimed them. Nothing was written.
+    #[error("the jobs are no longer this worker's: another worker took them over")]
+    JobsTakenOver,
     /// Stored data that cannot be read back (never expected; logged in full).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

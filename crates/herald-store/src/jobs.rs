@@ -691,21 +691,30 @@ impl Store {
     }
 }
 
+/// Records the progress of jobs this worker holds. `JobsTakenOver` when any of them is no
+/// longer this worker's: inside a transaction, that aborts the step it records, so two
+/// workers never both apply the same batch (the update also locks the rows until commit).
 pub(crate) async fn save_progress(
     db: &impl ConnectionTrait,
     ids: &[i64],
     worker: &str,
     progress: &Value,
 ) -> Result<(), StoreError> {
-    publish_jobs::Entity::update_many()
+    let mut unique = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    let updated = publish_jobs::Entity::update_many()
         .col_expr(
             publish_jobs::Column::Progress,
             Expr::value(progress.to_string()),
         )
-        .filter(publish_jobs::Column::Id.is_in(ids.iter().copied()))
+        .filter(publish_jobs::Column::Id.is_in(unique.iter().copied()))
         .filter(publish_jobs::Column::Worker.eq(worker))
         .exec(db)
         .await?;
+    if updated.rows_affected < unique.len() as u64 {
+        return Err(StoreError::JobsTakenOver);
+    }
     Ok(())
 }
 

@@ -345,6 +345,16 @@ impl Store {
                         status.as_str()
                     );
                     cancel_in(&txn, job.id, reason).await?
+                } else if let Some(errors) =
+                    unpublished_references(&txn, content_type, &current, now).await?
+                {
+                    // Checked when it was scheduled, perhaps days ago: a referenced entry may
+                    // have been unpublished since.
+                    set_schedule(&txn, &current, entries::Column::PublishAt, None).await?;
+                    let reason = format!(
+                        "not published as scheduled: {errors}; publish the referenced entries, then schedule it again"
+                    );
+                    cancel_in(&txn, job.id, reason).await?
                 } else {
                     let version = bump(
                         &txn,
@@ -606,6 +616,21 @@ async fn entry_job(
         },
     )
     .await
+}
+
+/// The references of `current` that are not public at `now`, if any (see
+/// [`check_references_public`]).
+async fn unpublished_references(
+    txn: &DatabaseTransaction,
+    content_type: &ContentType,
+    current: &entries::Model,
+    now: i64,
+) -> Result<Option<ValidationErrors>, StoreError> {
+    match check_references_public(txn, content_type, current, Some(now)).await {
+        Ok(()) => Ok(None),
+        Err(StoreError::Validation(errors)) => Ok(Some(errors)),
+        Err(other) => Err(other),
+    }
 }
 
 /// Every entry the current version references must be public when it goes live: published

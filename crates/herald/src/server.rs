@@ -17,9 +17,6 @@ use tokio::sync::watch;
 use herald_assets::AssetStorage;
 use herald_auth::jwt::Keys;
 use herald_auth::{Auth, AuthConfig, AuthError, FirstAdmin, SECRET_FILE, load_or_create_secret};
-use object_store::ObjectStore;
-use object_store::local::LocalFileSystem;
-use object_store::prefix::PrefixStore;
 
 use crate::settings::{Bucket, Secret, Settings};
 
@@ -43,8 +40,6 @@ pub enum StartError {
     SigningSecret { path: String, error: std::io::Error },
     #[error("authentication: {0}")]
     Auth(#[from] AuthError),
-    #[error("cannot open the store {location}: {error}")]
-    ObjectStore { location: String, error: String },
     #[error("publishing: {0}")]
     Publish(#[from] herald_publish::PublishError),
 }
@@ -194,38 +189,27 @@ pub fn auth_service(settings: &Settings, store: &Store) -> Result<Auth, StartErr
         login_attempts: settings.auth.login_attempts,
         login_window: settings.auth.login_window,
         recheck_after: settings.auth.recheck_after,
-        ..AuthConfig::default()
+        hash_concurrency: settings.auth.hash_concurrency,
     };
     Ok(Auth::new(store.clone(), signing_keys(settings)?, config)?)
 }
 
-/// An object store for a folder (created if missing) or a cloud URL (configured by
-/// `object_store`'s usual environment variables), with the URL's path as a prefix.
-pub fn object_store(location: &Bucket) -> Result<Arc<dyn ObjectStore>, StartError> {
-    let failed = |error: String| StartError::ObjectStore {
-        location: location.to_string(),
-        error,
-    };
-    match location {
-        Bucket::Folder(path) => {
-            std::fs::create_dir_all(path).map_err(|e| failed(e.to_string()))?;
-            let store = LocalFileSystem::new_with_prefix(path)
-                .map_err(|e| failed(e.to_string()))?
-                .with_automatic_cleanup(true);
-            Ok(Arc::new(store))
-        }
-        Bucket::Cloud(url) => {
-            let options = std::env::vars().map(|(k, v)| (k.to_ascii_lowercase(), v));
-            let (store, prefix) =
-                object_store::parse_url_opts(url, options).map_err(|e| failed(e.to_string()))?;
-            let store: Arc<dyn ObjectStore> = Arc::from(store);
-            if prefix.as_ref().is_empty() {
-                Ok(store)
-            } else {
-                Ok(Arc::new(PrefixStore::new(store, prefix)))
-            }
-        }
-    }
+/// The bucket (or private asset store) at `location`: a folder, created if missing, or a
+/// cloud URL configured by `object_store`'s usual environment variables.
+pub fn open_bucket(location: &Bucket) -> Result<PublishBucket, StartError> {
+    Ok(match location {
+        Bucket::Folder(path) => PublishBucket::folder(path)?,
+        Bucket::Cloud(url) => PublishBucket::cloud(url)?,
+    })
+}
+
+/// The private store of uploads (`[assets] store`).
+pub fn asset_storage(settings: &Settings) -> Result<AssetStorage, StartError> {
+    let private = open_bucket(&settings.assets.store)?;
+    Ok(AssetStorage::new(
+        private.object_store().clone(),
+        matches!(settings.assets.store, Bucket::Folder(_)),
+    ))
 }
 
 /// The publishing pipeline on `store`: the bucket of the settings, the CDN purge URL and the
@@ -233,12 +217,10 @@ pub fn object_store(location: &Bucket) -> Result<Arc<dyn ObjectStore>, StartErro
 pub fn publisher(
     settings: &Settings,
     store: &Store,
+    assets: AssetStorage,
     renderer: Arc<Renderer>,
 ) -> Result<Publisher, StartError> {
-    let bucket = match &settings.bucket {
-        Bucket::Folder(path) => PublishBucket::folder(path)?,
-        Bucket::Cloud(url) => PublishBucket::cloud(url)?,
-    };
+    let bucket = open_bucket(&settings.bucket)?;
     let mut notify = Vec::new();
     if let Some(url) = &settings.publish.purge_url {
         notify.push(NotifyTarget {
@@ -267,6 +249,7 @@ pub fn publisher(
     Ok(Publisher::new(
         store.clone(),
         bucket,
+        assets,
         renderer,
         settings.locales.clone(),
         options,
@@ -288,7 +271,8 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         Bucket::Cloud(_) => None,
     };
     let renderer = Arc::new(Renderer::new(schemas.clone())?);
-    let publisher = publisher(settings, &store, renderer.clone())?;
+    let assets = asset_storage(settings)?;
+    let publisher = publisher(settings, &store, assets.clone(), renderer.clone())?;
     if store.is_sqlite() {
         // One server per SQLite file: a job left running was this server's before a crash.
         let resumed = store.release_orphaned_jobs().await?;
@@ -310,10 +294,7 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         store: store.clone(),
         auth: Arc::new(auth),
         trust_forwarded_for: settings.auth.trust_forwarded_for,
-        assets: AssetStorage::new(
-            object_store(&settings.assets.store)?,
-            matches!(settings.assets.store, Bucket::Folder(_)),
-        ),
+        assets,
         asset_limits: herald_api::AssetLimits {
             max_bytes: settings.assets.max_bytes,
             allowed_types: settings.assets.allowed_types.clone(),

@@ -330,6 +330,14 @@ pub struct AuthSettings {
     /// `auth.trust_forwarded_for` (false): read the client address from `X-Forwarded-For`;
     /// only behind a proxy that sets it.
     pub trust_forwarded_for: bool,
+    /// `auth.hash_concurrency` (half the cores, at least 1): password hashes computed at once,
+    /// so that a flood of sign-ins leaves the other cores to everything else.
+    pub hash_concurrency: usize,
+}
+
+/// Half the machine's cores, at least one.
+fn half_the_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 impl Default for AuthSettings {
@@ -345,6 +353,7 @@ impl Default for AuthSettings {
             login_window: Duration::from_secs(60),
             recheck_after: Duration::from_secs(5),
             trust_forwarded_for: false,
+            hash_concurrency: half_the_cores(),
         }
     }
 }
@@ -498,6 +507,48 @@ impl Bucket {
             )),
         }
     }
+}
+
+impl Bucket {
+    /// Whether one location lies inside the other, or they are the same: the same folder
+    /// (compared after resolving `.` and `..`, not symlinks), or the same cloud bucket with one
+    /// prefix inside the other.
+    pub fn overlaps(&self, other: &Bucket) -> bool {
+        match (self, other) {
+            (Bucket::Folder(a), Bucket::Folder(b)) => {
+                let (a, b) = (lexical_absolute(a), lexical_absolute(b));
+                a.starts_with(&b) || b.starts_with(&a)
+            }
+            (Bucket::Cloud(a), Bucket::Cloud(b)) => {
+                let segments = |url: &Url| -> Vec<String> {
+                    url.path_segments()
+                        .map(|s| s.filter(|s| !s.is_empty()).map(str::to_owned).collect())
+                        .unwrap_or_default()
+                };
+                let (a_path, b_path) = (segments(a), segments(b));
+                a.scheme() == b.scheme()
+                    && a.host_str() == b.host_str()
+                    && (a_path.starts_with(&b_path) || b_path.starts_with(&a_path))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `path` made absolute against the working directory, with `.` and `..` resolved by name.
+fn lexical_absolute(path: &std::path::Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 impl fmt::Display for Bucket {
@@ -698,6 +749,7 @@ struct FileAuth {
     login_window_seconds: Option<u64>,
     recheck_seconds: Option<u64>,
     trust_forwarded_for: Option<bool>,
+    hash_concurrency: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1185,6 +1237,17 @@ impl Settings {
                 None => defaults.recheck_after,
             },
             trust_forwarded_for: file.auth.trust_forwarded_for.unwrap_or(false),
+            hash_concurrency: match file.auth.hash_concurrency {
+                Some(0) => {
+                    return Err(SettingsError::invalid(
+                        file_origin("auth.hash_concurrency"),
+                        "0".to_owned(),
+                        "must be at least 1",
+                    ));
+                }
+                Some(n) => n,
+                None => defaults.hash_concurrency,
+            },
         };
 
         // [assets]
@@ -1201,16 +1264,32 @@ impl Settings {
                         message,
                     )
                 })?;
-                if store == bucket {
+                if store.overlaps(&bucket) {
                     return Err(SettingsError::invalid(
                         file_origin("assets.store"),
                         format!("{value:?}"),
-                        "must not be the public bucket: uploads stay private until published",
+                        format!(
+                            "must not be, contain or lie inside the public bucket {bucket}: \
+                             uploads stay private until published"
+                        ),
                     ));
                 }
                 store
             }
-            None => Bucket::Folder(data_dir.join("assets")),
+            None => {
+                let store = Bucket::Folder(data_dir.join("assets"));
+                if store.overlaps(&bucket) {
+                    return Err(SettingsError::invalid(
+                        file_origin("assets.store"),
+                        format!("{store} (the default)"),
+                        format!(
+                            "the public bucket {bucket} would contain the private store of \
+                             uploads: choose a bucket outside it, or set [assets] store"
+                        ),
+                    ));
+                }
+                store
+            }
         };
         let max_bytes = match file.assets.max_bytes {
             Some(0) => {

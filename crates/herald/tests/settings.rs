@@ -865,3 +865,44 @@ fn the_example_in_the_operations_guide_loads() {
         assert!(example.contains(key), "the example lacks {key}");
     }
 }
+
+#[test]
+fn the_private_asset_store_never_lies_in_the_public_bucket() {
+    for store in [
+        "data/public",
+        "./data/./public",
+        "data/public/private",
+        "data/other/../public/x",
+        "data",
+    ] {
+        let message = error_with_config(&format!("[assets]\nstore = {store:?}\n"));
+        assert!(
+            message.contains("assets.store") && message.contains("private until published"),
+            "{store}: {message}"
+        );
+    }
+    // Beside the bucket is fine.
+    let settings = load_with_config("[assets]\nstore = \"data/private\"\n").expect("accepted");
+    assert_eq!(settings.assets.store, Bucket::Folder("data/private".into()));
+
+    let cloud = |bucket: &str, store: &str| {
+        let (_dir, path) = config(&format!("[assets]\nstore = {store:?}\n"));
+        let argv = [
+            "--config",
+            path.to_str().expect("UTF-8 temp path"),
+            "--bucket",
+            bucket,
+        ];
+        Settings::load_from(&args(&argv), no_env())
+    };
+    assert!(cloud("s3://shop/cdn", "s3://shop").is_err());
+    assert!(cloud("s3://shop", "s3://shop/private").is_err());
+    assert!(cloud("s3://shop/cdn", "s3://shop/private").is_ok());
+    assert!(cloud("s3://shop", "s3://shop-private").is_ok());
+
+    // The default store, `<data-dir>/assets`, inside a bucket that is the data folder itself.
+    let error = Settings::load_from(&args(&["--bucket", "data"]), no_env())
+        .expect_err("refused")
+        .to_string();
+    assert!(error.contains("would contain the private store"), "{error}");
+}

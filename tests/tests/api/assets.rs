@@ -367,14 +367,22 @@ async fn mislabelled_unknown_and_oversized_files_are_refused_and_leave_nothing()
 #[actix_web::test]
 async fn file_names_are_made_safe() {
     let server = TestServer::start().await;
-    for (raw, safe) in [
+    for (n, (raw, safe)) in [
         ("../../etc/passwd.png", "passwd.png"),
         ("..\\..\\boot.png", "boot.png"),
         ("Été 2026 <Hero>.png", "ete-2026-hero.png"),
         ("a\tb.png", "ab.png"),
-    ] {
+        // The extension follows the content: a PNG is never published as HTML or a script.
+        ("landing.html", "landing.png"),
+        ("logo.svg", "logo.png"),
+        ("run.js", "run.png"),
+        ("no-extension", "no-extension.png"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         // Distinct bytes each time, so no upload is a duplicate of another.
-        let answer = upload(&server, png(3, 3, 100 + raw.len()), raw, "image/png", None).await;
+        let answer = upload(&server, png(3, 3, 100 + n), raw, "image/png", None).await;
         assert_eq!(answer.status, StatusCode::CREATED, "{raw}: {}", answer.text);
         assert_eq!(answer.body["filename"], safe, "{raw}");
     }
@@ -613,5 +621,99 @@ async fn listing_searches_names_and_types_and_pages() {
         .await
         .body;
     assert_eq!(denied["error"]["code"], "forbidden");
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn an_asset_goes_public_only_with_a_published_entry_that_uses_it() {
+    let server = TestServer::start().await;
+    let launch = png(800, 600, 50_000);
+    let embargoed = upload(&server, launch.clone(), "launch.png", "image/png", None).await;
+    let other = upload(&server, png(40, 40, 900), "draft.png", "image/png", None).await;
+    let (launch_sha, draft_sha) = (
+        embargoed.body["sha256"].as_str().expect("sha").to_owned(),
+        other.body["sha256"].as_str().expect("sha").to_owned(),
+    );
+    let published = server
+        .create(
+            "author",
+            &json!({"fields": {"name": "Ada Launch", "email": "ada@example.com",
+                               "avatar": {"id": embargoed.body["id"], "alt": "Ada"}}}),
+        )
+        .await;
+    server
+        .create(
+            "author",
+            &json!({"fields": {"name": "Bo Draft", "email": "bo@example.com",
+                               "avatar": {"id": other.body["id"]}}}),
+        )
+        .await;
+    let assets_public = |keys: &[String]| -> Vec<String> {
+        keys.iter()
+            .filter(|k| k.starts_with("assets/"))
+            .cloned()
+            .collect()
+    };
+    assert!(
+        assets_public(&server.bucket_keys().await).is_empty(),
+        "nothing is public before publishing"
+    );
+
+    server.publish_now("author", &published["id"]).await;
+    let key = format!("assets/{launch_sha}/launch.png");
+    assert_eq!(
+        assets_public(&server.bucket_keys().await),
+        std::slice::from_ref(&key),
+        "only the published entry's file is public; the draft's ({draft_sha}) is not"
+    );
+    let object = server
+        .object(&format!(
+            "content/author/en/{}.json",
+            published["slug"].as_str().expect("slug")
+        ))
+        .await;
+    assert_eq!(
+        object["fields"]["avatar"],
+        json!({"url": key, "content_type": "image/png", "bytes": 50_000, "width": 800,
+               "height": 600, "alt": "Ada"})
+    );
+    let copy = server.bucket().get(&key).await.expect("the bucket answers");
+    assert_eq!(copy.as_deref(), Some(launch.as_slice()), "the very bytes");
+    if crate::support::s3() {
+        let (content_type, cache) = server
+            .bucket()
+            .headers(&key)
+            .await
+            .expect("the bucket answers")
+            .expect("the object");
+        assert_eq!(content_type.as_deref(), Some("image/png"));
+        assert_eq!(
+            cache.as_deref(),
+            Some("public, max-age=31536000, immutable")
+        );
+    }
+    server.assert_bucket_consistent().await;
+
+    // A new draft that drops the image does not free it: the live version still shows it.
+    let entry_path = format!(
+        "/api/v1/entries/author/{}",
+        published["id"].as_str().expect("id")
+    );
+    let current = server.get(&entry_path).await;
+    let version = current.body["version"].as_i64().expect("a version");
+    let dropped = server
+        .patch(&entry_path, version, &json!({"fields": {"avatar": null}}))
+        .await;
+    assert_eq!(dropped.status, StatusCode::OK, "{}", dropped.text);
+    let asset_path = format!(
+        "/api/v1/assets/{}",
+        embargoed.body["id"].as_str().expect("id")
+    );
+    let detail = server.get(&asset_path).await;
+    assert_eq!(detail.body["used_by"][0]["id"], published["id"]);
+    server
+        .send(Method::DELETE, &asset_path, None, &[])
+        .await
+        .assert_error(StatusCode::CONFLICT, "asset_in_use");
     server.stop().await;
 }

@@ -85,17 +85,37 @@ async fn a_publish_writes_the_entry_its_listing_schema_and_manifest() {
         assert_eq!((content_type, cache), (None, None));
     }
 
-    // The preview is what was written, but for the version and time of the publication.
-    let preview = server
-        .get(&format!(
-            "/api/v1/entries/faq/{}/preview",
-            created["id"].as_str().unwrap_or("")
-        ))
-        .await
-        .body;
-    for key in ["id", "type", "locale", "slug", "fields"] {
-        assert_eq!(preview[key], object[key], "{key}");
+    // The preview is exactly what was written, but for the time.
+    let preview_path = format!(
+        "/api/v1/entries/faq/{}/preview",
+        created["id"].as_str().unwrap_or("")
+    );
+    let mut preview = server.get(&preview_path).await.body;
+    let mut written = object.clone();
+    for value in [&mut preview, &mut written] {
+        value
+            .as_object_mut()
+            .expect("an object")
+            .remove("published_at");
     }
+    assert_eq!(preview, written);
+    // An edit is previewed with the version its publication will carry.
+    let edited = server
+        .patch(
+            &format!(
+                "/api/v1/entries/faq/{}",
+                created["id"].as_str().unwrap_or("")
+            ),
+            object["version"].as_i64().expect("a version"),
+            &json!({"fields": {"question": "Puis-je retourner un article offert ?"}}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+    let preview = server.get(&preview_path).await.body;
+    assert_eq!(
+        preview["version"],
+        json!(edited.body["version"].as_i64().expect("a version") + 1)
+    );
     server.assert_bucket_consistent().await;
     server.stop().await;
 }

@@ -162,6 +162,24 @@ pub(crate) fn authorized_client(token: &str) -> reqwest::Client {
         .expect("a client")
 }
 
+/// The `url` of every asset a published object's fields show.
+fn asset_urls(value: &Value) -> Vec<String> {
+    match value {
+        Value::Object(map) => {
+            let own = map
+                .get("url")
+                .and_then(Value::as_str)
+                .filter(|url| url.starts_with("assets/") && map.contains_key("content_type"))
+                .map(str::to_owned);
+            own.into_iter()
+                .chain(map.values().flat_map(asset_urls))
+                .collect()
+        }
+        Value::Array(items) => items.iter().flat_map(asset_urls).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// A running server with its own database and folder.
 pub(crate) struct TestServer {
     pub(crate) base: String,
@@ -371,12 +389,7 @@ impl TestServer {
     /// The bucket this server publishes to, read through `object_store` like the server
     /// writes it (a folder, or S3).
     pub(crate) fn bucket(&self) -> herald_publish::Bucket {
-        match &self.settings.bucket {
-            Bucket::Folder(path) => {
-                herald_publish::Bucket::folder(path).expect("the bucket folder")
-            }
-            Bucket::Cloud(url) => herald_publish::Bucket::cloud(url).expect("the cloud bucket"),
-        }
+        herald::server::open_bucket(&self.settings.bucket).expect("the bucket opens")
     }
 
     /// Every key in the bucket, sorted.
@@ -423,6 +436,10 @@ impl TestServer {
                     for item in index["items"].as_array().expect("items") {
                         let path = item["path"].as_str().unwrap_or("");
                         assert!(exists(path), "{key} names {path}, missing");
+                        let object = self.object(path).await;
+                        for url in asset_urls(&object["fields"]) {
+                            assert!(exists(&url), "{path} shows {url}, missing");
+                        }
                     }
                     page = index["next"].as_str().map(str::to_owned);
                 }

@@ -500,3 +500,77 @@ async fn editing_cancels_a_scheduled_publication() {
     );
     server.stop().await;
 }
+
+#[actix_web::test]
+async fn a_scheduled_publication_whose_reference_went_offline_is_cancelled() {
+    let server = TestServer::start().await;
+    let (editor, publisher) = team(&server).await;
+    let faq = server
+        .create(
+            "faq",
+            &json!({"fields": {"question": "Do you ship abroad?", "answer": "Yes, to every EU country."}}),
+        )
+        .await;
+    server.publish_now("faq", &faq["id"]).await;
+    let page = server
+        .create(
+            "landing_page",
+            &json!({"fields": {"title": "Abroad", "sections": [
+                {"kind": "faq_block", "heading": "Questions", "faqs": [{"id": faq["id"]}]}]}}),
+        )
+        .await;
+    let id = &page["id"];
+    server
+        .step(Some(&editor), "landing_page", id, "submit", None)
+        .await;
+    let approved = server
+        .step(Some(&publisher), "landing_page", id, "approve", None)
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
+    let at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let scheduled = server
+        .step(
+            Some(&publisher),
+            "landing_page",
+            id,
+            "publish",
+            Some(&json!({"at": at.to_rfc3339()})),
+        )
+        .await;
+    assert_eq!(scheduled.status, StatusCode::ACCEPTED, "{}", scheduled.text);
+    // The FAQ goes offline before the page's time comes.
+    let unpublished = server
+        .step(None, "faq", &faq["id"], "unpublish", None)
+        .await;
+    assert_eq!(
+        unpublished.status,
+        StatusCode::ACCEPTED,
+        "{}",
+        unpublished.text
+    );
+    server.wait_job(&unpublished.body["id"]).await;
+
+    let job = server.wait_job(&scheduled.body["id"]).await;
+    assert_eq!(job["status"], "cancelled", "{job}");
+    let reason = job["error"].as_str().unwrap_or("");
+    assert!(
+        reason.contains("fields.sections[0].faqs[0]") && reason.contains("not published"),
+        "{job}"
+    );
+    let entry = server
+        .get(&format!(
+            "/api/v1/entries/landing_page/{}",
+            id.as_str().unwrap_or("")
+        ))
+        .await;
+    assert_eq!(entry.body["status"], "approved", "{}", entry.text);
+    assert_eq!(entry.body["publish_at"], Value::Null);
+    assert!(
+        server
+            .bucket_json("content/landing_page/en/abroad.json")
+            .await
+            .is_none()
+    );
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}

@@ -11,7 +11,7 @@ use herald_publish::Renderer;
 use herald_store::{Actor, Job, JobStatus};
 
 use crate::cli::Rebuild;
-use crate::server::{load_schemas, open_store, publisher};
+use crate::server::{asset_storage, load_schemas, open_store, publisher};
 use crate::settings::Settings;
 
 /// Width of the bar, in characters.
@@ -34,7 +34,7 @@ pub(crate) fn rebuild(args: &Rebuild, out: &mut impl Write) -> anyhow::Result<Ex
         }
         let store = open_store(&settings, &schemas).await?;
         let renderer = Arc::new(Renderer::new(schemas.clone())?);
-        let publisher = publisher(&settings, &store, renderer)?;
+        let publisher = publisher(&settings, &store, asset_storage(&settings)?, renderer)?;
         let actor = Actor {
             id: "cli".to_owned(),
             label: "herald publish rebuild".to_owned(),

@@ -1,20 +1,19 @@
 //! Request extractors that turn every malformed request into a contract error: JSON bodies
-//! (size, media type, syntax, unknown keys), query strings, `If-Match`, and the guard
-//! [`Authorized`] that checks credentials, role and content-type scope.
+//! (size, media type, syntax, unknown keys), query strings, `If-Match`, and (from
+//! [`crate::guard`]) the guard [`Authorized`] that checks credentials, role and content-type
+//! scope.
 
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use herald_auth::{Principal, Role};
-use herald_store::Actor;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
 use crate::error::{ApiError, Code};
+pub use crate::guard::{Admin, Authorized, Editor, Publisher, Requirement, Viewer, client_ip};
 
 /// A JSON request body of type `T` (whose serde derive denies unknown fields). Accepts
 /// `application/json` and any `+json` media type such as `application/merge-patch+json`.
@@ -241,135 +240,6 @@ impl IfMatch {
             IfMatch::Any => current,
         }
     }
-}
-
-/// A role a route requires: the type parameter of [`Authorized`].
-pub trait Requirement {
-    const ROLE: Role;
-}
-
-/// Signed-in users and tokens of any role.
-#[derive(Debug)]
-pub struct Viewer;
-/// Editors and above.
-#[derive(Debug)]
-pub struct Editor;
-/// Publishers and above.
-#[derive(Debug)]
-pub struct Publisher;
-/// Admins only.
-#[derive(Debug)]
-pub struct Admin;
-
-impl Requirement for Viewer {
-    const ROLE: Role = Role::Viewer;
-}
-impl Requirement for Editor {
-    const ROLE: Role = Role::Editor;
-}
-impl Requirement for Publisher {
-    const ROLE: Role = Role::Publisher;
-}
-impl Requirement for Admin {
-    const ROLE: Role = Role::Admin;
-}
-
-/// The guard in front of every protected handler: a handler cannot reach its data without
-/// taking one, and one exists only for a request whose bearer credential (an access token or
-/// an API token) is valid (else 401), whose role is `R` or above (else 403) and, on a route
-/// with a `{type}` segment, whose content-type scope includes that type (else 403).
-#[derive(Debug)]
-pub struct Authorized<R> {
-    pub principal: Principal,
-    /// The client's address (the peer, or `X-Forwarded-For` when configured to trust it).
-    pub ip: Option<String>,
-    role: PhantomData<R>,
-}
-
-impl<R> Authorized<R> {
-    /// Who to record in `created_by`, revisions and the audit log.
-    pub fn actor(&self) -> Actor {
-        self.principal.actor(self.ip.clone())
-    }
-
-    /// The principal's id.
-    pub fn id(&self) -> &str {
-        &self.principal.id
-    }
-}
-
-impl<R: Requirement + 'static> FromRequest for Authorized<R> {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = state(&req)?;
-            let credential = bearer(&req)?;
-            let principal = state.auth.authenticate(credential).await?;
-            if !principal.has_role(R::ROLE) {
-                return Err(ApiError::new(
-                    Code::Forbidden,
-                    format!(
-                        "this needs the {} role or above; you are {}",
-                        R::ROLE.as_str(),
-                        principal.role.as_str()
-                    ),
-                ));
-            }
-            if let Some(type_name) = req.match_info().get("type")
-                && !principal.may_access(type_name)
-            {
-                return Err(ApiError::new(
-                    Code::Forbidden,
-                    format!("you may not access content type `{type_name}`"),
-                ));
-            }
-            Ok(Authorized {
-                ip: client_ip(&req, state.trust_forwarded_for),
-                principal,
-                role: PhantomData,
-            })
-        })
-    }
-}
-
-/// The credential of `Authorization: Bearer <credential>`.
-fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
-    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
-        ApiError::new(
-            Code::Unauthenticated,
-            "sign in: send Authorization: Bearer <token>",
-        )
-    })?;
-    let text = value.to_str().unwrap_or("");
-    let (scheme, credential) = text.split_once(' ').unwrap_or((text, ""));
-    let credential = credential.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || credential.is_empty() {
-        return Err(ApiError::new(
-            Code::Unauthenticated,
-            "the Authorization header must be `Bearer <token>`",
-        ));
-    }
-    Ok(credential)
-}
-
-/// The client's address: the first `X-Forwarded-For` hop when the server sits behind a proxy
-/// it trusts, else the connection's peer.
-pub(crate) fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> Option<String> {
-    if trust_forwarded_for
-        && let Some(first) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
-    {
-        return Some(first.to_owned());
-    }
-    req.peer_addr().map(|addr| addr.ip().to_string())
 }
 
 /// The shared state, or a 500 if the app was built without it.

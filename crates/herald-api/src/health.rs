@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use crate::error::{ApiError, Code};
-use crate::extract::state;
+use crate::extract::{Authorized, Viewer, state};
 use crate::metrics::Metrics;
 
 /// The process is alive
@@ -51,9 +51,16 @@ pub(crate) async fn readyz(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 }
 
 /// Prometheus metrics
-#[utoipa::path(get, path = "/metrics", tag = "operations", security(()), responses(
-    (status = 200, description = "Request counts and latencies by route and status", content_type = "text/plain")))]
-pub(crate) async fn metrics(metrics: web::Data<Metrics>) -> HttpResponse {
+///
+/// Needs a token like every route but login, refresh, health and the OpenAPI document: give
+/// the scraper a `viewer` API token.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
+    (status = 200, description = "Request counts and latencies by route and status", content_type = "text/plain"),
+    (status = 401, description = "No valid token", body = crate::error::ErrorBody)))]
+pub(crate) async fn metrics(
+    _caller: Authorized<Viewer>,
+    metrics: web::Data<Metrics>,
+) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(metrics.render())

@@ -141,6 +141,7 @@ pub(crate) async fn get(
     request_body(content = Option<RebuildBody>),
     responses(
         (status = 202, description = "The rebuild job", body = Job),
+        (status = 403, description = "A type outside the caller's scope", body = ErrorBody),
         (status = 404, description = "Unknown content type", body = ErrorBody),
     ))]
 pub(crate) async fn rebuild(
@@ -153,6 +154,8 @@ pub(crate) async fn rebuild(
         Some(name) => Some(content_type(state, &name)?.name.clone()),
         None => None,
     };
+    // A caller limited to some types rebuilds only one of them.
+    caller.check_covers(type_name.as_ref().map(std::slice::from_ref))?;
     let (job, _created) = state
         .store
         .enqueue_rebuild(type_name.as_deref(), &caller.actor())

@@ -11,6 +11,7 @@ mod content_types;
 mod entries;
 pub mod error;
 pub mod extract;
+mod guard;
 mod health;
 mod jobs;
 pub mod metrics;
@@ -121,6 +122,7 @@ pub fn app(
         .app_data(
             web::PathConfig::default().error_handler(|_, _| ApiError::not_found("resource").into()),
         )
+        .wrap(from_fn(guard::authenticate))
         .wrap(Compress::default())
         .wrap(from_fn(observe))
         .route("/healthz", web::get().to(health::healthz))

@@ -114,3 +114,74 @@ pub fn document() -> utoipa::openapi::OpenApi {
 pub(crate) async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(document())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// Every `(METHOD, path)` that `app()` in `lib.rs` routes, read from its source: the
+    /// `resource("/path")` calls with their `.route(web::get()…)` lines, and the top-level
+    /// `.route("/path", web::get()…)` ones.
+    fn routed() -> BTreeSet<(String, String)> {
+        let source = include_str!("lib.rs");
+        let app = &source[source.find("pub fn app(").expect("app() in lib.rs")..];
+        let mut routes = BTreeSet::new();
+        let mut scope = String::new();
+        let mut resource: Option<String> = None;
+        for line in app.lines().map(str::trim) {
+            let quoted = |after: &str| -> Option<String> {
+                let start = line.find(after)? + after.len();
+                let rest = &line[start..];
+                Some(rest[..rest.find('"')?].to_owned())
+            };
+            if let Some(prefix) = quoted("web::scope(\"") {
+                scope = prefix;
+            }
+            if let Some(path) = quoted("resource(\"") {
+                resource = Some(format!("{scope}{path}"));
+            }
+            for method in ["get", "post", "put", "patch", "delete"] {
+                if !line.contains(&format!("web::{method}()")) {
+                    continue;
+                }
+                let path = match quoted(".route(\"") {
+                    Some(path) => path,
+                    None => resource.clone().expect("a route inside a resource"),
+                };
+                routes.insert((method.to_uppercase(), path));
+            }
+        }
+        routes
+    }
+
+    #[test]
+    fn every_route_the_app_serves_is_in_the_document() {
+        let document = super::document();
+        let documented: BTreeSet<(String, String)> = document
+            .paths
+            .paths
+            .iter()
+            .flat_map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ];
+                methods
+                    .into_iter()
+                    .filter(|(_, present)| *present)
+                    .map(move |(method, _)| (method.to_owned(), path.clone()))
+            })
+            .collect();
+        let routed = routed();
+        assert!(routed.len() > 30, "parsed only {routed:?}");
+        let undocumented: Vec<_> = routed.difference(&documented).collect();
+        assert!(
+            undocumented.is_empty(),
+            "served but not in the OpenAPI document (add #[utoipa::path] and a rule in \
+             tests/tests/api/access.rs): {undocumented:?}"
+        );
+    }
+}

@@ -77,13 +77,14 @@ pub(crate) async fn create(
     let state = state(&req)?;
     let body = body.0;
     check_scope(state, &body.content_types)?;
+    let content_types = caller.grant_scope(body.content_types)?;
     let (token, secret) = state
         .auth
         .create_token(
             NewToken {
                 name: body.name,
                 role: body.role,
-                content_types: body.content_types,
+                content_types,
                 expires_at: body.expires_at,
             },
             &caller.actor(),
@@ -107,5 +108,14 @@ pub(crate) async fn revoke(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req)?;
+    if let Some(token) = state
+        .auth
+        .list_tokens()
+        .await?
+        .into_iter()
+        .find(|t| t.id == *path)
+    {
+        caller.check_covers(token.content_types.as_deref())?;
+    }
     Ok(HttpResponse::Ok().json(state.auth.revoke_token(&path, &caller.actor()).await?))
 }

@@ -149,6 +149,7 @@ pub(crate) async fn create(
     let state = state(&req)?;
     let body = body.0;
     check_scope(state, &body.content_types)?;
+    let content_types = caller.grant_scope(body.content_types)?;
     let user = state
         .auth
         .create_user(
@@ -156,7 +157,7 @@ pub(crate) async fn create(
                 email: body.email,
                 password: body.password,
                 role: body.role,
-                content_types: body.content_types,
+                content_types,
             },
             &caller.actor(),
         )
@@ -201,8 +202,10 @@ pub(crate) async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req)?;
     let body = body.0;
+    caller.check_covers(state.auth.user(&path).await?.content_types.as_deref())?;
     if let Some(scope) = &body.content_types {
         check_scope(state, scope)?;
+        caller.check_covers(scope.as_deref())?;
     }
     let patch = UserPatch {
         email: body.email,
@@ -235,6 +238,7 @@ pub(crate) async fn disable(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req)?;
+    caller.check_covers(state.auth.user(&path).await?.content_types.as_deref())?;
     let patch = UserPatch {
         disabled: Some(true),
         ..UserPatch::default()

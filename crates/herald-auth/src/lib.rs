@@ -12,6 +12,7 @@
 //!
 //! Storage is `herald-store`'s; this crate holds the rules and the cryptography.
 
+mod attempts;
 mod cache;
 pub mod jwt;
 pub mod password;

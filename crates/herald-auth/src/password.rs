@@ -1,9 +1,10 @@
 //! Password hashing with argon2id at OWASP's recommended parameters (19 MiB, 2 passes, 1 lane).
 //! Hashing costs tens of milliseconds of CPU on purpose, so it runs on blocking threads, and
-//! at most a few hashes run at once: a flood of sign-ins queues here instead of starving the
-//! rest of the server.
+//! at most a few hashes run at once: a flood of sign-ins queues here (a bounded queue; beyond
+//! it, 429) instead of starving the rest of the server.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -16,27 +17,60 @@ const MEMORY_KIB: u32 = 19 * 1024;
 const PASSES: u32 = 2;
 const LANES: u32 = 1;
 
+/// One place in the hasher's queue, given back on drop.
+#[derive(Debug)]
+struct QueueSlot(Arc<AtomicUsize>);
+
+impl QueueSlot {
+    fn take(queued: &Arc<AtomicUsize>, max: usize) -> Option<QueueSlot> {
+        queued
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| QueueSlot(queued.clone()))
+    }
+}
+
+impl Drop for QueueSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 fn argon2() -> Result<Argon2<'static>, AuthError> {
     let params = Params::new(MEMORY_KIB, PASSES, LANES, None)
         .map_err(|e| AuthError::Internal(format!("argon2 parameters: {e}")))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-/// Hashes and verifies passwords off the async threads, a bounded number at once.
+/// Hashes and verifies passwords off the async threads, a bounded number at once, with a
+/// bounded queue in front: beyond it a sign-in is refused at once ([`AuthError::RateLimited`])
+/// rather than piling up.
 #[derive(Debug, Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    /// Hashes waiting or running, and the most allowed.
+    queued: Arc<AtomicUsize>,
+    max_queued: usize,
     /// A hash of a random password, checked when an e-mail is unknown so that the answer takes
     /// as long as for a wrong password.
     decoy: Arc<str>,
 }
 
+/// Hashes that may wait for a permit, per permit.
+const QUEUE_PER_PERMIT: usize = 16;
+
 impl Hasher {
-    /// A hasher running at most `concurrency` hashes at once (at least 1).
+    /// A hasher running at most `concurrency` hashes at once (at least 1), with up to 16 times
+    /// as many waiting.
     pub fn new(concurrency: usize) -> Result<Hasher, AuthError> {
         let decoy = hash_now(&crate::secret::random_token("decoy_"))?;
+        let concurrency = concurrency.max(1);
         Ok(Hasher {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            permits: Arc::new(Semaphore::new(concurrency)),
+            queued: Arc::new(AtomicUsize::new(0)),
+            max_queued: concurrency * (QUEUE_PER_PERMIT + 1),
             decoy: decoy.into(),
         })
     }
@@ -67,14 +101,25 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AuthError> {
-        let _permit = self
+        let slot =
+            QueueSlot::take(&self.queued, self.max_queued).ok_or(AuthError::RateLimited {
+                retry_after: std::time::Duration::from_secs(1),
+            })?;
+        let permit = self
             .permits
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|_| AuthError::Internal("the password hasher is closed".into()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| AuthError::Internal(format!("password hashing failed: {e}")))
+        // The permit and the queue slot go with the work: if the caller gives up (the client
+        // disconnects), the hash still holds them until it is done, so abandoned requests
+        // cannot make more hashes run at once.
+        tokio::task::spawn_blocking(move || {
+            let _held = (permit, slot);
+            work()
+        })
+        .await
+        .map_err(|e| AuthError::Internal(format!("password hashing failed: {e}")))
     }
 }
 

@@ -11,6 +11,7 @@ use herald_store::{
 };
 use serde_json::json;
 
+use crate::attempts::{Attempt, Attempts};
 use crate::cache::PrincipalCache;
 use crate::jwt::Keys;
 use crate::password::Hasher;
@@ -43,7 +44,8 @@ pub struct AuthConfig {
     pub login_window: Duration,
     /// How long a checked user or token is trusted before it is read again.
     pub recheck_after: Duration,
-    /// Password hashes computed at once.
+    /// Password hashes computed at once (half the cores by default, so that a flood of
+    /// sign-ins leaves the rest to other requests).
     pub hash_concurrency: usize,
 }
 
@@ -55,7 +57,8 @@ impl Default for AuthConfig {
             login_attempts: 5,
             login_window: Duration::from_secs(60),
             recheck_after: Duration::from_secs(5),
-            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            hash_concurrency: std::thread::available_parallelism()
+                .map_or(1, |n| (n.get() / 2).max(1)),
         }
     }
 }
@@ -174,6 +177,8 @@ pub struct Auth {
     hasher: Hasher,
     config: AuthConfig,
     cache: PrincipalCache,
+    /// Sign-ins in progress, counted by the limiter.
+    attempts: Attempts,
 }
 
 impl Auth {
@@ -181,6 +186,7 @@ impl Auth {
         Ok(Auth {
             hasher: Hasher::new(config.hash_concurrency)?,
             cache: PrincipalCache::new(config.recheck_after),
+            attempts: Attempts::default(),
             store,
             keys,
             config,
@@ -209,7 +215,11 @@ impl Auth {
         ip: Option<&str>,
     ) -> Result<Session, AuthError> {
         let email = email.trim().to_lowercase();
-        if let Some(retry_after) = self.login_blocked(&email, ip).await? {
+        let keys = std::iter::once(format!("email:{email}"))
+            .chain(ip.map(|ip| format!("ip:{ip}")))
+            .collect();
+        let attempt = self.attempts.begin(keys);
+        if let Some(retry_after) = self.login_blocked(&attempt).await? {
             return Err(AuthError::RateLimited { retry_after });
         }
         let user = self.store.user_by_email(&email).await?;
@@ -258,29 +268,34 @@ impl Auth {
     }
 
     /// When the limiter refuses sign-ins for this account or address: how long until it
-    /// allows one again.
-    async fn login_blocked(
-        &self,
-        email: &str,
-        ip: Option<&str>,
-    ) -> Result<Option<Duration>, AuthError> {
+    /// allows one again. Attempts still in progress count as failures.
+    async fn login_blocked(&self, attempt: &Attempt<'_>) -> Result<Option<Duration>, AuthError> {
         let window = chrono::TimeDelta::from_std(self.config.login_window)
             .unwrap_or(chrono::TimeDelta::minutes(1));
         let now = Utc::now();
         let limit = u64::from(self.config.login_attempts.max(1));
-        let keys = [Some(EventKey::Target(email)), ip.map(EventKey::Ip)];
         let mut wait = None;
-        for key in keys.into_iter().flatten() {
+        for (key, ahead) in &attempt.ahead {
+            let key = match key.split_once(':') {
+                Some(("email", email)) => EventKey::Target(email),
+                Some((_, ip)) => EventKey::Ip(ip),
+                None => continue,
+            };
             let times = self
                 .store
                 .recent_event_times(LOGIN_FAILED, key, now - window, limit)
                 .await?;
-            if times.len() as u64 >= limit {
+            let remaining = if times.len() as u64 >= limit {
                 let oldest = times.last().copied().unwrap_or(now);
-                let remaining = (oldest + window - now).to_std().unwrap_or_default();
-                let remaining = remaining.max(Duration::from_secs(1));
-                wait = Some(wait.map_or(remaining, |w: Duration| w.max(remaining)));
-            }
+                (oldest + window - now).to_std().unwrap_or_default()
+            } else if (times.len() + ahead) as u64 >= limit {
+                // Guesses in the air: they end within a hash's time.
+                Duration::from_secs(1)
+            } else {
+                continue;
+            };
+            let remaining = remaining.max(Duration::from_secs(1));
+            wait = Some(wait.map_or(remaining, |w: Duration| w.max(remaining)));
         }
         Ok(wait)
     }

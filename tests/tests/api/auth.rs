@@ -352,6 +352,122 @@ async fn brute_force_is_limited_per_account_and_per_address() {
 }
 
 #[actix_web::test]
+async fn a_burst_of_simultaneous_guesses_gets_no_more_than_the_limit() {
+    let server = TestServer::start().await;
+    let guesses = (0..20).map(|n| {
+        let server = &server;
+        async move { login_raw(server, ADMIN_EMAIL, &format!("guess number {n} of many")).await }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let limited = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(
+        checked <= 5,
+        "{checked} of 20 simultaneous guesses had their password checked"
+    );
+    assert_eq!(
+        checked + limited,
+        20,
+        "every other guess is refused with 429"
+    );
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn an_admin_limited_to_some_types_cannot_hand_out_or_take_more() {
+    let server = TestServer::start().await;
+    let scoped = server
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "faq admin", "role": "admin", "content_types": ["faq"]}),
+        )
+        .await;
+    let secret = scoped.body["secret"].as_str().expect("a secret").to_owned();
+    let bearer = format!("Bearer {secret}");
+    let as_scoped = |method: Method, path: &'static str, body: Value| {
+        let bearer = bearer.clone();
+        let server = &server;
+        async move {
+            server
+                .send(method, path, Some(&body), &[("authorization", &bearer)])
+                .await
+        }
+    };
+    // What it makes stays within its own scope: none asked for means its own.
+    let token = as_scoped(
+        Method::POST,
+        "/api/v1/tokens",
+        json!({"name": "made by faq admin", "role": "admin"}),
+    )
+    .await;
+    assert_eq!(token.status, StatusCode::CREATED, "{}", token.text);
+    assert_eq!(token.body["content_types"], json!(["faq"]));
+    as_scoped(
+        Method::POST,
+        "/api/v1/tokens",
+        json!({"name": "wider", "role": "admin", "content_types": ["faq", "promo_banner"]}),
+    )
+    .await
+    .assert_error(StatusCode::FORBIDDEN, "forbidden");
+    let user = as_scoped(
+        Method::POST,
+        "/api/v1/users",
+        json!({"email": "faq-editor@shop.example", "password": "a long enough passphrase 1", "role": "editor"}),
+    )
+    .await;
+    assert_eq!(user.status, StatusCode::CREATED, "{}", user.text);
+    assert_eq!(user.body["content_types"], json!(["faq"]));
+    // It cannot manage anyone who reaches further, such as the unscoped first admin.
+    let me = server.get("/api/v1/me").await;
+    let admin_path = format!("/api/v1/users/{}", me.body["id"].as_str().expect("an id"));
+    for (method, body) in [
+        (
+            Method::PATCH,
+            Some(json!({"password": "taken over by a faq admin"})),
+        ),
+        (Method::DELETE, None),
+    ] {
+        server
+            .send(
+                method,
+                &admin_path,
+                body.as_ref(),
+                &[("authorization", &bearer)],
+            )
+            .await
+            .assert_error(StatusCode::FORBIDDEN, "forbidden");
+    }
+    let widen = format!("/api/v1/users/{}", user.body["id"].as_str().expect("an id"));
+    server
+        .send(
+            Method::PATCH,
+            &widen,
+            Some(&json!({"content_types": null})),
+            &[("authorization", &bearer)],
+        )
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "forbidden");
+    // A rebuild of everything reaches beyond faq; one of faq does not.
+    as_scoped(Method::POST, "/api/v1/publish/rebuild", json!({}))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "forbidden");
+    let rebuild = as_scoped(
+        Method::POST,
+        "/api/v1/publish/rebuild",
+        json!({"type": "faq"}),
+    )
+    .await;
+    assert_eq!(rebuild.status, StatusCode::ACCEPTED, "{}", rebuild.text);
+    server.stop().await;
+}
+
+#[actix_web::test]
 async fn unknown_e_mail_and_wrong_password_look_the_same() {
     let server = TestServer::start_with(|s| s.auth.login_attempts = 100).await;
     let mut unknown = Vec::new();

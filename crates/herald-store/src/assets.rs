@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use herald_model::{AssetRules, AssetUse, ErrorCode, FieldError, ValidationErrors};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LikeExpr, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, QuerySelect,
@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::{Actor, AuditEvent, record};
-use crate::entity::{asset_uses, assets, entries, revisions};
+use crate::entity::{asset_uses, assets, revisions};
+use crate::published::live_revisions;
 use crate::search::like_pattern;
 use crate::time::{from_micros, now_micros};
 use crate::{EntryLocation, Store, StoreError};
@@ -243,33 +244,16 @@ async fn users_of_asset(db: &impl ConnectionTrait, id: &str) -> Result<Vec<Strin
         .into_tuple()
         .all(db)
         .await?;
-    let (r, e) = (Alias::new("r"), Alias::new("e"));
-    let query = Query::select()
-        .expr_as(
-            Expr::col((r.clone(), revisions::Column::EntryId)),
-            Alias::new("entry_id"),
-        )
-        .from_as(revisions::Entity, r.clone())
-        .join_as(
-            JoinType::InnerJoin,
-            entries::Entity,
-            e.clone(),
-            Expr::col((e.clone(), entries::Column::Id))
-                .equals((r.clone(), revisions::Column::EntryId))
-                .and(
-                    Expr::col((e, entries::Column::PublishedVersion))
-                        .equals((r.clone(), revisions::Column::Version)),
-                ),
-        )
+    let query = live_revisions()
         .and_where(
-            Expr::col((r, revisions::Column::Fields))
+            Expr::col((Alias::new("r"), revisions::Column::Fields))
                 .like(LikeExpr::new(like_pattern(id)).escape('\\')),
         )
         .to_owned();
     let live = EntryIdRow::find_by_statement(db.get_database_backend().build(&query))
         .all(db)
         .await?;
-    users.extend(live.into_iter().map(|row| row.entry_id));
+    users.extend(live.into_iter().map(|row| row.id));
     users.sort_unstable();
     users.dedup();
     Ok(users)
@@ -277,7 +261,7 @@ async fn users_of_asset(db: &impl ConnectionTrait, id: &str) -> Result<Vec<Strin
 
 #[derive(Debug, FromQueryResult)]
 struct EntryIdRow {
-    entry_id: String,
+    id: String,
 }
 
 /// Inserts an asset exactly as exported (import).

@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use herald_model::render::entry_key;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
@@ -139,6 +139,31 @@ pub struct ReferenceTarget {
     pub live: bool,
 }
 
+/// `SELECT r.entry_id AS id FROM revisions r JOIN entries e ON` the revision being the entry's
+/// live version: the base of queries on what is published. Add columns of `r` (revisions)
+/// and conditions on `e` (entries).
+pub(crate) fn live_revisions() -> SelectStatement {
+    let (r, e) = (Alias::new("r"), Alias::new("e"));
+    Query::select()
+        .expr_as(
+            Expr::col((r.clone(), revisions::Column::EntryId)),
+            Alias::new("id"),
+        )
+        .from_as(revisions::Entity, r.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            entries::Entity,
+            e.clone(),
+            Expr::col((e.clone(), entries::Column::Id))
+                .equals((r.clone(), revisions::Column::EntryId))
+                .and(
+                    Expr::col((e, entries::Column::PublishedVersion))
+                        .equals((r, revisions::Column::Version)),
+                ),
+        )
+        .to_owned()
+}
+
 #[derive(Debug, FromQueryResult)]
 struct LiveFieldsRow {
     id: String,
@@ -253,29 +278,12 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let (r, e) = (Alias::new("r"), Alias::new("e"));
-        let query = Query::select()
+        let query = live_revisions()
             .expr_as(
-                Expr::col((r.clone(), revisions::Column::EntryId)),
-                Alias::new("id"),
-            )
-            .expr_as(
-                Expr::col((r.clone(), revisions::Column::Fields)),
+                Expr::col((Alias::new("r"), revisions::Column::Fields)),
                 Alias::new("fields"),
             )
-            .from_as(revisions::Entity, r.clone())
-            .join_as(
-                JoinType::InnerJoin,
-                entries::Entity,
-                e.clone(),
-                Expr::col((e.clone(), entries::Column::Id))
-                    .equals((r.clone(), revisions::Column::EntryId))
-                    .and(
-                        Expr::col((e.clone(), entries::Column::PublishedVersion))
-                            .equals((r.clone(), revisions::Column::Version)),
-                    ),
-            )
-            .and_where(Expr::col((e, entries::Column::Id)).is_in(ids.iter().cloned()))
+            .and_where(Expr::col((Alias::new("e"), entries::Column::Id)).is_in(ids.iter().cloned()))
             .to_owned();
         let rows = LiveFieldsRow::find_by_statement(self.backend().build(&query))
             .all(&self.read)

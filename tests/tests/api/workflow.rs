@@ -243,23 +243,29 @@ async fn types_without_review_publish_straight_from_draft() {
     server.stop().await;
 }
 
-#[actix_web::test]
-async fn approval_needs_referenced_entries_to_be_public() {
-    let server = TestServer::start().await;
-    let (editor, publisher) = team(&server).await;
+/// A FAQ (a draft) and a landing page showing it.
+async fn page_with_faq(server: &TestServer, title: &str, question: &str) -> (Value, Value) {
     let faq = server
         .create(
             "faq",
-            &json!({"fields": {"question": "Can I return sandals?", "answer": "Yes, within 30 days of delivery."}}),
+            &json!({"fields": {"question": question, "answer": "Yes, within 30 days of delivery."}}),
         )
         .await;
     let page = server
         .create(
             "landing_page",
-            &json!({"fields": {"title": "Summer", "sections": [
+            &json!({"fields": {"title": title, "sections": [
                 {"kind": "faq_block", "heading": "Questions", "faqs": [{"id": faq["id"]}]}]}}),
         )
         .await;
+    (faq, page)
+}
+
+#[actix_web::test]
+async fn approval_needs_referenced_entries_to_be_public() {
+    let server = TestServer::start().await;
+    let (editor, publisher) = team(&server).await;
+    let (faq, page) = page_with_faq(&server, "Summer", "Can I return sandals?").await;
     let id = &page["id"];
     server
         .step(Some(&editor), "landing_page", id, "submit", None)
@@ -505,20 +511,8 @@ async fn editing_cancels_a_scheduled_publication() {
 async fn a_scheduled_publication_whose_reference_went_offline_is_cancelled() {
     let server = TestServer::start().await;
     let (editor, publisher) = team(&server).await;
-    let faq = server
-        .create(
-            "faq",
-            &json!({"fields": {"question": "Do you ship abroad?", "answer": "Yes, to every EU country."}}),
-        )
-        .await;
+    let (faq, page) = page_with_faq(&server, "Abroad", "Do you ship abroad?").await;
     server.publish_now("faq", &faq["id"]).await;
-    let page = server
-        .create(
-            "landing_page",
-            &json!({"fields": {"title": "Abroad", "sections": [
-                {"kind": "faq_block", "heading": "Questions", "faqs": [{"id": faq["id"]}]}]}}),
-        )
-        .await;
     let id = &page["id"];
     server
         .step(Some(&editor), "landing_page", id, "submit", None)

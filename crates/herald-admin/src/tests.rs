@@ -80,3 +80,61 @@ fn no_inline_script_or_style() {
         assert!(!file.body.contains("eval("), "{} uses eval", file.path);
     }
 }
+
+/// Every file under `static/` is embedded (a file missing from `files.rs` would 404 in the
+/// browser while every Rust test passes).
+#[test]
+fn every_static_file_is_embedded() {
+    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("static dir") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static");
+    let mut found = Vec::new();
+    walk(&root, &root, &mut found);
+    for path in found.iter().filter(|p| p.as_str() != "index.html") {
+        assert!(
+            STATIC_FILES.iter().any(|f| f.path == path),
+            "static/{path} is not listed in files.rs"
+        );
+    }
+}
+
+/// Every relative `import … from './x.js'` names an embedded file.
+#[test]
+fn every_import_resolves() {
+    for file in STATIC_FILES.iter().filter(|f| f.path.ends_with(".js")) {
+        let dir: Vec<&str> = file.path.split('/').collect();
+        let dir = &dir[..dir.len() - 1];
+        for (i, _) in file.body.match_indices(" from '") {
+            let rest = &file.body[i + 7..];
+            let Some(end) = rest.find('\'') else { continue };
+            let spec = &rest[..end];
+            if !spec.starts_with('.') {
+                continue;
+            }
+            let mut parts: Vec<&str> = dir.to_vec();
+            for seg in spec.split('/') {
+                match seg {
+                    "." => {}
+                    ".." => {
+                        parts.pop();
+                    }
+                    other => parts.push(other),
+                }
+            }
+            let target = parts.join("/");
+            assert!(
+                STATIC_FILES.iter().any(|f| f.path == target),
+                "{} imports {spec}, which is not embedded ({target})",
+                file.path
+            );
+        }
+    }
+}

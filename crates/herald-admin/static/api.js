@@ -54,8 +54,12 @@ export async function resume() {
   return true;
 }
 
-async function send(method, path, { body, headers = {}, raw = false } = {}) {
-  const init = { method, headers: { ...headers } };
+async function send(method, path, { body, headers = {}, cache = 'no-store' } = {}) {
+  // Never answer from the browser's HTTP cache: an entry's ETag is its version, and scheduling
+  // a publication changes `publish_at` without a new version, so a revalidated copy (304) could
+  // show a stale schedule. The admin always wants what the server has now. (An asset's
+  // content never changes, so it may come from the cache.)
+  const init = { method, headers: { ...headers }, cache };
   if (session.access) init.headers.Authorization = `Bearer ${session.access}`;
   if (body instanceof FormData) {
     init.body = body;
@@ -132,7 +136,7 @@ export function query(params) {
 
 /** Fetches a private asset original into a blob: URL (the bearer token cannot go in <img src>). */
 export async function assetUrl(id) {
-  const res = await call('GET', `/assets/${encodeURIComponent(id)}/content`, { raw: true });
+  const res = await call('GET', `/assets/${encodeURIComponent(id)}/content`, { raw: true, cache: 'default' });
   return URL.createObjectURL(await res.blob());
 }
 

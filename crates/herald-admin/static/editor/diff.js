@@ -1,4 +1,5 @@
-// Side-by-side comparison of two `fields` objects, one row per changed top-level field.
+// Side-by-side comparison of two `fields` objects, one row per changed top-level field, with
+// optional extra rows first (such as the slug).
 
 import { h } from '../dom.js';
 
@@ -13,10 +14,10 @@ export function changedFields(a, b) {
   return [...names].filter((n) => JSON.stringify((a || {})[n]) !== JSON.stringify((b || {})[n]));
 }
 
-/** A table: field | left | right, for the fields that differ. */
-export function diffTable(type, left, right, leftTitle, rightTitle) {
+/** A table: field | left | right, for the fields that differ; `extra` rows are `{label, left, right}`. */
+export function diffTable(type, left, right, leftTitle, rightTitle, extra = []) {
   const names = changedFields(left, right);
-  if (!names.length) return h('p', { class: 'muted' }, 'No differences in the fields.');
+  if (!names.length && !extra.length) return h('p', { class: 'muted' }, 'No differences in the fields.');
   const labels = Object.fromEntries(type.fields.map((f) => [f.name, f.label || f.name]));
   return h(
     'div',
@@ -28,6 +29,9 @@ export function diffTable(type, left, right, leftTitle, rightTitle) {
       h(
         'tbody',
         {},
+        extra.map((row) =>
+          h('tr', {}, h('th', { scope: 'row' }, row.label), h('td', { class: 'old' }, h('pre', {}, show(row.left))), h('td', { class: 'new' }, h('pre', {}, show(row.right)))),
+        ),
         names.map((n) =>
           h(
             'tr',

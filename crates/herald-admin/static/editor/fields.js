@@ -1,11 +1,15 @@
 // The form generated from a content type's schema: one widget per field type. Each widget is
-// `{el, get()}`; `get()` returns the value to send (undefined for an empty optional value).
+// `{el, get(report)}`; `get()` returns the value to send (undefined for an empty optional value).
+// While saving, `report(path, message)` collects what the browser can tell is wrong before
+// asking the server (a number that is not one, invalid JSON, an empty list item): such a value
+// is shown beside its field instead of being silently dropped or sent half-typed.
 
 import { api, assetUrl, call, contentTypes, query } from '../api.js';
 import { h, uid } from '../dom.js';
 import { child } from './paths.js';
 
 const labelOf = (field) => field.label || field.name.replace(/_/g, ' ');
+const ignore = () => {};
 
 /** A labelled field with help, an error slot and, optionally, a counter. */
 function wrap(field, path, ctx, control, inputId, extra = null) {
@@ -93,7 +97,12 @@ function numberWidget(field, value, path, ctx) {
   const range = [field.min !== undefined && field.min !== null ? `min ${field.min}` : '', field.max !== undefined && field.max !== null ? `max ${field.max}` : ''].filter(Boolean).join(', ');
   return {
     el: wrap(field, path, ctx, input, id, range ? h('span', { class: 'counter' }, range) : null),
-    get: () => {
+    get: (report = ignore) => {
+      // A type="number" input reads '' for text that is not a number: say so, do not drop it.
+      if (input.validity.badInput) {
+        report(path, field.type === 'integer' ? 'Enter a whole number, such as 25.' : 'Enter a number, such as 19.90 (with a dot).');
+        return undefined;
+      }
       if (input.value === '') return field.required ? null : undefined;
       const n = Number(input.value);
       return Number.isNaN(n) ? input.value : n;
@@ -118,7 +127,11 @@ function dateWidget(field, value, path, ctx) {
   const note = isDateTime ? h('span', { class: 'counter' }, `Your local time (${Intl.DateTimeFormat().resolvedOptions().timeZone})`) : null;
   return {
     el: wrap(field, path, ctx, input, id, note),
-    get: () => {
+    get: (report = ignore) => {
+      if (input.validity.badInput) {
+        report(path, isDateTime ? 'Enter a complete date and time.' : 'Enter a complete date.');
+        return undefined;
+      }
       if (!input.value) return undefined;
       return isDateTime ? new Date(input.value).toISOString() : input.value;
     },
@@ -153,12 +166,13 @@ function jsonWidget(field, value, path, ctx) {
   input.addEventListener('input', ctx.changed);
   return {
     el: wrap(field, path, ctx, input, id),
-    get: () => {
+    get: (report = ignore) => {
       if (!input.value.trim()) return undefined;
       try {
         return JSON.parse(input.value);
-      } catch {
-        return input.value;
+      } catch (e) {
+        report(path, `Not valid JSON: ${e.message}`);
+        return undefined;
       }
     },
   };
@@ -169,10 +183,10 @@ function objectWidget(field, value, path, ctx) {
   const body = h('div', { class: 'object-fields' }, children.map((c) => c.node.el));
   return {
     el: wrap(field, path, ctx, body, null),
-    get: () => {
+    get: (report = ignore) => {
       const out = {};
       for (const c of children) {
-        const v = c.node.get();
+        const v = c.node.get(report);
         if (v !== undefined) out[c.name] = v;
       }
       return Object.keys(out).length || field.required ? out : undefined;
@@ -238,8 +252,19 @@ function listWidget(field, value, path, ctx) {
   render();
   return {
     el: wrap(field, path, ctx, h('div', {}, box, h('div', { class: 'field-meta' }, add, counterEl)), null),
-    get: () => {
-      const out = items.map((it) => it.node.get()).filter((v) => v !== undefined);
+    get: (report = ignore) => {
+      // Indexes are those shown: an empty item is reported at its own index, never skipped
+      // (skipping it would shift every later item's errors onto its neighbour).
+      const out = [];
+      items.forEach((it, i) => {
+        let inner = false;
+        const v = it.node.get((p, m) => {
+          inner = true;
+          report(p, m);
+        });
+        if (v !== undefined) out.push(v);
+        else if (!inner) report(child(path, i), `Item ${i + 1} is empty: fill it in or remove it.`);
+      });
       return out.length || field.required ? out : undefined;
     },
   };
@@ -249,10 +274,25 @@ function referenceWidget(field, value, path, ctx) {
   const targets = field.to || [];
   let current = value && value.id ? { type: value.type || targets[0], id: value.id } : null;
   const id = uid('ref');
+  const listId = uid('options');
   const chosen = h('span', { class: 'chosen' });
-  const search = h('input', { id, type: 'search', placeholder: `Search ${targets.join(', ')}`, autocomplete: 'off' });
-  const results = h('ul', { class: 'picker-results', role: 'listbox', 'aria-label': 'Matching entries' });
+  // The ARIA 1.2 combobox: focus stays in the input, arrow keys move the active option
+  // (aria-activedescendant), Enter picks it, Escape closes the list.
+  const search = h('input', {
+    id,
+    type: 'search',
+    role: 'combobox',
+    'aria-autocomplete': 'list',
+    'aria-expanded': 'false',
+    'aria-controls': listId,
+    placeholder: `Search ${targets.join(', ')}`,
+    autocomplete: 'off',
+  });
+  const results = h('ul', { id: listId, class: 'picker-results', role: 'listbox', 'aria-label': `Matching ${targets.join(', ')} entries` });
+  const note = h('p', { class: 'picker-note muted', 'aria-live': 'polite' });
   const clear = h('button', { type: 'button', class: 'small', onclick: () => choose(null) }, 'Clear');
+  let options = [];
+  let active = -1;
 
   async function describe() {
     if (!current) {
@@ -261,51 +301,119 @@ function referenceWidget(field, value, path, ctx) {
       return;
     }
     clear.hidden = false;
+    clear.setAttribute('aria-label', `Clear ${labelOf(field).toLowerCase()}`);
     chosen.textContent = `${current.type} ${current.id}`;
     try {
       const entry = await api('GET', `/entries/${current.type}/${current.id}`);
       const types = await contentTypes();
       const t = types.find((x) => x.name === current.type);
       const title = t && t.title_field ? entry.fields[t.title_field] : entry.slug;
-      chosen.textContent = `${title || entry.slug} (${t ? t.label || t.name : current.type}, ${entry.locale})`;
+      chosen.textContent = `${title || entry.slug} (${t ? t.label || t.name : current.type}, ${entry.locale}, ${entry.status.replace('_', ' ')})`;
     } catch {
       chosen.textContent = `${current.type} ${current.id} (not found)`;
     }
   }
+  function close() {
+    results.replaceChildren();
+    options = [];
+    active = -1;
+    search.setAttribute('aria-expanded', 'false');
+    search.removeAttribute('aria-activedescendant');
+  }
+  function setActive(i) {
+    active = i;
+    options.forEach((o, j) => {
+      o.el.setAttribute('aria-selected', j === i ? 'true' : 'false');
+      o.el.classList.toggle('active', j === i);
+    });
+    if (i >= 0) {
+      search.setAttribute('aria-activedescendant', options[i].el.id);
+      options[i].el.scrollIntoView({ block: 'nearest' });
+    } else {
+      search.removeAttribute('aria-activedescendant');
+    }
+  }
   function choose(ref) {
     current = ref;
-    results.replaceChildren();
+    close();
     search.value = '';
+    note.textContent = '';
     describe();
     ctx.changed();
   }
   let timer = null;
+  let seq = 0;
   search.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
+      const mine = ++seq;
       const q = search.value.trim();
-      results.replaceChildren();
-      if (!q) return;
+      if (!q) {
+        close();
+        note.textContent = '';
+        return;
+      }
       const types = await contentTypes();
+      const found = [];
       for (const typeName of targets) {
         const t = types.find((x) => x.name === typeName);
         try {
           const page = await api('GET', `/entries/${typeName}${query({ q, limit: 8 })}`);
           for (const e of page.items) {
+            if (e.status === 'archived') continue;
             const title = (t && t.title_field && e.fields[t.title_field]) || e.slug;
-            results.append(
-              h('li', {}, h('button', { type: 'button', class: 'option', role: 'option', onclick: () => choose({ type: typeName, id: e.id }) }, `${title} `, h('span', { class: 'muted' }, `${t ? t.label || t.name : typeName} · ${e.locale} · ${e.status}`))),
-            );
+            found.push({ ref: { type: typeName, id: e.id }, title, meta: `${t ? t.label || t.name : typeName} · ${e.locale} · ${e.status.replace('_', ' ')}` });
           }
         } catch {
           // A type the user may not read: nothing to pick from it.
         }
       }
-      if (!results.children.length) results.append(h('li', { class: 'muted' }, 'No match.'));
+      if (mine !== seq) return; // a newer search is under way
+      close();
+      options = found.map((o) => ({
+        ...o,
+        el: h(
+          'li',
+          {
+            id: uid('opt'),
+            role: 'option',
+            'aria-selected': 'false',
+            class: 'option',
+            // Keep the focus in the input when an option is clicked.
+            onmousedown: (e) => e.preventDefault(),
+            onclick: () => choose(o.ref),
+          },
+          `${o.title} `,
+          h('span', { class: 'muted' }, o.meta),
+        ),
+      }));
+      results.append(...options.map((o) => o.el));
+      search.setAttribute('aria-expanded', options.length ? 'true' : 'false');
+      note.textContent = options.length
+        ? `${options.length} ${options.length === 1 ? 'match' : 'matches'}: use the arrow keys and Enter to choose.`
+        : 'No match.';
     }, 250);
   });
+  search.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      if (!options.length) return;
+      e.preventDefault();
+      const n = options.length;
+      setActive(e.key === 'ArrowDown' ? (active + 1) % n : active <= 0 ? n - 1 : active - 1);
+    } else if (e.key === 'Enter') {
+      // Never submit the editor form from the search box.
+      if (search.value.trim() || options.length) e.preventDefault();
+      if (active >= 0) choose(options[active].ref);
+    } else if (e.key === 'Escape') {
+      if (options.length) {
+        e.preventDefault();
+        close();
+      }
+    }
+  });
+  search.addEventListener('blur', () => setTimeout(() => document.activeElement !== search && close(), 150));
   describe();
-  const control = h('div', { class: 'picker' }, h('div', { class: 'picker-current' }, chosen, clear), search, results);
+  const control = h('div', { class: 'picker' }, h('div', { class: 'picker-current', 'aria-live': 'polite' }, chosen, clear), search, results, note);
   return {
     el: wrap(field, path, ctx, control, id),
     get: () => (current ? { type: current.type, id: current.id } : field.required ? null : undefined),
@@ -422,10 +530,10 @@ export function buildForm(type, fields, ctx) {
   const nodes = type.fields.map((f) => ({ name: f.name, node: build(f, fields[f.name], `fields.${f.name}`, ctx) }));
   return {
     el: h('div', { class: 'form-fields' }, nodes.map((n) => n.node.el)),
-    get: () => {
+    get: (report = ignore) => {
       const out = {};
       for (const n of nodes) {
-        const v = n.node.get();
+        const v = n.node.get(report);
         if (v !== undefined) out[n.name] = v;
       }
       return out;

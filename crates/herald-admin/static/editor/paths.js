@@ -7,7 +7,9 @@ export function child(path, key) {
 
 /**
  * The registry of error slots: each field widget registers the element that shows its errors.
- * An error whose exact path has no slot goes to the nearest registered parent.
+ * An error whose exact path has no slot goes to the nearest registered parent. A slot whose
+ * element has left the page (a removed list item) does not count: list items re-register at
+ * their current index, so `fields.products[2]` always names the third item shown.
  */
 export class ErrorSlots {
   constructor() {
@@ -16,6 +18,12 @@ export class ErrorSlots {
 
   register(path, el) {
     this.slots.set(path, el);
+  }
+
+  /** The live slot of `path`, if any. */
+  get(path) {
+    const el = this.slots.get(path);
+    return el && el.isConnected ? el : null;
   }
 
   clear() {
@@ -35,14 +43,14 @@ export class ErrorSlots {
     let first = null;
     for (const d of details) {
       let path = d.path || '';
-      while (path && !this.slots.has(path)) path = parent(path);
-      const el = path ? this.slots.get(path) : null;
+      while (path && !this.get(path)) path = parent(path);
+      const el = path ? this.get(path) : null;
       if (!el) {
         lost.push(d);
         continue;
       }
       const line = document.createElement('span');
-      line.textContent = path === d.path ? d.message : `${d.path}: ${d.message}`;
+      line.textContent = path === d.path ? d.message : `${describe(d.path.slice(path.length))}: ${d.message}`;
       el.append(line);
       el.hidden = false;
       const field = el.closest('.field');
@@ -58,8 +66,39 @@ export class ErrorSlots {
   }
 }
 
+/** The rest of a path for people: `[2].title` → `item 3, title`. */
+function describe(rest) {
+  return rest
+    .split(/(?=[.[])/)
+    .map((part) => (part.startsWith('[') ? `item ${Number(part.slice(1, -1)) + 1}` : part.replace(/^\./, '')))
+    .filter(Boolean)
+    .join(', ');
+}
+
 /** `fields.a.b[2]` → `fields.a.b`; `fields.a` → `fields`; `fields` → ''. */
 export function parent(path) {
   const m = /^(.*)(\[\d+\]|\.[^.[\]]+)$/.exec(path);
   return m ? m[1] : '';
+}
+
+/** A path for people, with the labels of the type: `fields.products[0]` → `Featured products, item 1`. */
+export function pathLabel(type, path) {
+  const parts = String(path || '').split(/(?=[.[])/);
+  let fields = type ? type.fields : [];
+  let listOf = null;
+  const out = [];
+  for (const raw of parts) {
+    if (raw.startsWith('[')) {
+      out.push(`item ${Number(raw.slice(1, -1)) + 1}`);
+      fields = listOf && listOf.fields ? listOf.fields : [];
+      continue;
+    }
+    const name = raw.replace(/^\./, '');
+    if (name === 'fields' && out.length === 0 && raw === 'fields') continue;
+    const spec = (fields || []).find((f) => f.name === name);
+    out.push(spec ? spec.label || spec.name : name.charAt(0).toUpperCase() + name.slice(1).replace(/_/g, ' '));
+    fields = spec && spec.fields ? spec.fields : [];
+    listOf = spec && spec.of ? spec.of : null;
+  }
+  return out.join(', ') || String(path || '');
 }

@@ -41,8 +41,22 @@ export async function auditView(main, _args, params) {
   if (apiParams.since) apiParams.since = new Date(`${apiParams.since}T00:00:00`).toISOString();
   if (apiParams.until) apiParams.until = new Date(`${apiParams.until}T23:59:59`).toISOString();
 
+  const problem = h('p', { class: 'error', role: 'alert', hidden: true });
+
   async function load() {
-    const page = await api('GET', `/audit${query({ ...apiParams, limit: 50, cursor })}`);
+    more.disabled = true;
+    problem.hidden = true;
+    let page;
+    try {
+      page = await api('GET', `/audit${query({ ...apiParams, limit: 50, cursor })}`);
+    } catch (e) {
+      problem.textContent = `Could not load the audit log: ${e.message}`;
+      problem.hidden = false;
+      more.disabled = false;
+      return;
+    } finally {
+      more.disabled = false;
+    }
     for (const row of page.items) {
       tbody.append(
         h(
@@ -69,6 +83,7 @@ export async function auditView(main, _args, params) {
       { class: 'table-wrap' },
       h('table', {}, h('thead', {}, h('tr', {}, ['When', 'Actor', 'Action', 'Target', 'Details'].map((c) => h('th', { scope: 'col' }, c)))), tbody),
     ),
+    problem,
     more,
   );
   await load();

@@ -1,5 +1,6 @@
 // The entry editor: the form generated from the schema, save with If-Match, validation errors
-// beside their fields, the 412 conflict dialog, and the status, history and preview panels.
+// beside their fields (the server's, and what the browser can tell before sending), the 412
+// conflict dialog, and the status, history and preview panels.
 
 import { call, contentTypes } from '../api.js';
 import { badge, h, mount, toast, uid, who } from '../dom.js';
@@ -8,11 +9,11 @@ import { session } from '../session.js';
 import { diffTable } from '../editor/diff.js';
 import { buildForm } from '../editor/fields.js';
 import { historyPanel } from '../editor/history.js';
-import { ErrorSlots } from '../editor/paths.js';
+import { ErrorSlots, pathLabel } from '../editor/paths.js';
 import { previewPanel, workflowPanel } from '../editor/workflow.js';
 import { titleOf } from './list.js';
 
-export async function entryView(main, { type: typeName, id }) {
+export async function entryView(main, { type: typeName, id }, _query, options = {}) {
   const types = await contentTypes();
   const type = types.find((t) => t.name === typeName);
   if (!type) {
@@ -70,12 +71,34 @@ export async function entryView(main, { type: typeName, id }) {
     canEdit ? h('div', { class: 'savebar' }, saveButton, state) : h('p', { class: 'muted' }, 'You can read this entry; your role cannot change it.'),
   );
 
+  /** Shows errors beside their fields and, for those with no field, in the summary. */
+  function showErrors(message, details) {
+    slots.clear();
+    const lost = slots.show(details);
+    mount(
+      summary,
+      h('p', {}, h('strong', {}, message), lost.length ? ':' : ''),
+      lost.length ? h('ul', {}, lost.map((d) => h('li', {}, `${pathLabel(type, d.path)}: ${d.message}`))) : null,
+    );
+    summary.hidden = false;
+    if (!lost.length || lost.length !== details.length) return lost;
+    summary.tabIndex = -1;
+    summary.focus();
+    return lost;
+  }
+
   async function save(overwriteEtag) {
     slots.clear();
     summary.hidden = true;
+    // What the browser already knows is wrong is shown at once, without a round trip.
+    const problems = [];
+    const fields = form.get((path, message) => problems.push({ path, message }));
+    if (problems.length) {
+      showErrors(problems.length === 1 ? '1 field needs fixing before saving' : `${problems.length} fields need fixing before saving`, problems);
+      return;
+    }
     saveButton.disabled = true;
     try {
-      const fields = form.get();
       let res;
       if (isNew) {
         const body = { fields };
@@ -102,10 +125,7 @@ export async function entryView(main, { type: typeName, id }) {
       if (e.status === 412) {
         await conflict();
       } else if (e.code === 'validation_failed' || e.code === 'slug_taken') {
-        const details = e.details.length ? e.details : [{ path: 'slug', message: e.message }];
-        const lost = slots.show(details);
-        mount(summary, h('p', {}, h('strong', {}, e.message), lost.length ? ':' : ''), lost.length ? h('ul', {}, lost.map((d) => h('li', {}, `${d.path}: ${d.message}`))) : null);
-        summary.hidden = false;
+        showErrors(e.message, e.details.length ? e.details : [{ path: 'slug', message: e.message }]);
       } else {
         mount(summary, h('p', {}, e.message));
         summary.hidden = false;
@@ -120,15 +140,22 @@ export async function entryView(main, { type: typeName, id }) {
     const res = await call('GET', `/entries/${typeName}/${entry.id}`);
     const theirs = res.data;
     const mine = form.get();
+    // The slug is compared too: theirs may have renamed the page address, or mine may.
+    const mySlug = slug.value && slug.value !== entry.slug ? slug.value : null; // null: not changed by me
+    let slugRow = null;
+    if (mySlug && mySlug !== theirs.slug) slugRow = { label: 'Slug (page address)', left: theirs.slug, right: mySlug };
+    else if (!mySlug && theirs.slug !== entry.slug) slugRow = { label: 'Slug (page address)', left: theirs.slug, right: `${entry.slug} (not changed by you)` };
     const dialog = h('dialog', { class: 'card wide', 'aria-labelledby': 'conflict-title' });
     const close = () => {
       dialog.close();
       dialog.remove();
     };
-    dialog.append(
+    mount(
+      dialog,
       h('h2', { id: 'conflict-title' }, 'Someone else saved this entry meanwhile'),
       h('p', {}, `Version ${theirs.version} was saved by ${who(theirs.updated_by, session.me)}${theirs.updated_by === session.me.id ? ' (in another window)' : ''} while you were editing. Compare, then choose.`),
-      diffTable(type, theirs.fields, mine, `Saved (version ${theirs.version})`, 'Yours (not saved)'),
+      diffTable(type, theirs.fields, mine, `Saved (version ${theirs.version})`, 'Yours (not saved)', slugRow ? [slugRow] : []),
+      slugRow && !mySlug ? h('p', { class: 'note' }, `They changed the slug to “${theirs.slug}”; you did not change it, so overwriting keeps theirs.`) : null,
       h(
         'div',
         { class: 'actions' },
@@ -137,18 +164,42 @@ export async function entryView(main, { type: typeName, id }) {
         h('button', { type: 'button', class: 'link', onclick: close }, 'Cancel (keep editing)'),
       ),
     );
+    dialog.addEventListener('close', () => dialog.remove());
     document.body.append(dialog);
     dialog.showModal();
   }
 
-  const side = h('aside', { class: 'side' });
+  const side = h('aside', { class: 'side', 'aria-label': 'Status, preview and history' });
+  let workflow = null;
+  const reload = (opts) => entryView(main, { type: typeName, id: entry.id }, null, opts);
   function refreshPanels() {
     if (!entry) return;
+    workflow = workflowPanel(type, entry, {
+      etag,
+      onChanged: reload,
+      isDirty: () => dirty,
+      showErrors: (details) => {
+        slots.clear();
+        return slots.show(details);
+      },
+    });
     mount(
       side,
-      workflowPanel(type, entry, { onChanged: () => entryView(main, { type: typeName, id: entry.id }), isDirty: () => dirty }),
+      workflow.el,
       previewPanel(type, entry),
-      historyPanel(type, entry, { onRestored: () => entryView(main, { type: typeName, id: entry.id }), currentFields: () => form.get() }),
+      historyPanel(type, entry, {
+        etag: () => etag,
+        isDirty: () => dirty,
+        onRestored: () => {
+          dirty = false;
+          reload({ focus: 'workflow' });
+        },
+        onStale: () => {
+          dirty = false;
+          reload();
+        },
+        currentFields: () => form.get(),
+      }),
     );
     heading.replaceChildren(titleOf(type, entry), ' ', badge(entry.status));
   }
@@ -161,6 +212,7 @@ export async function entryView(main, { type: typeName, id }) {
     h('div', { class: 'editor-layout' }, editor, side),
   );
   refreshPanels();
+  if (options.focus === 'workflow' && workflow) workflow.focus();
 }
 
 function defaults(type) {

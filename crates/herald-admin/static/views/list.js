@@ -72,12 +72,26 @@ export async function listView(main, { type: typeName }, params) {
   const tbody = h('tbody');
   const more = h('button', { type: 'button', hidden: true }, 'Load more');
   const count = h('p', { class: 'muted', 'aria-live': 'polite' });
+  const problem = h('p', { class: 'error', role: 'alert', hidden: true });
   let cursor = null;
   let shown = 0;
 
   async function load() {
     more.disabled = true;
-    const page = await api('GET', `/entries/${typeName}${query({ ...filters, limit: 25, cursor })}`);
+    problem.hidden = true;
+    let page;
+    try {
+      page = await api('GET', `/entries/${typeName}${query({ ...filters, limit: 25, cursor })}`);
+    } catch (e) {
+      // Keep what is shown; the same page can be asked for again.
+      problem.textContent = `Could not load ${shown ? 'more ' : ''}entries: ${e.message}${e.code === 'invalid_query' ? '' : ' Try again.'}`;
+      problem.hidden = false;
+      more.disabled = false;
+      more.hidden = !shown || !cursor;
+      if (!shown) count.textContent = '';
+      if (shown) more.focus();
+      return;
+    }
     for (const entry of page.items) {
       tbody.append(
         h(
@@ -121,6 +135,7 @@ export async function listView(main, { type: typeName }, params) {
       ),
     ),
     count,
+    problem,
     more,
   );
   await load();

@@ -1,10 +1,13 @@
-// Admins: API tokens (create, showing the secret once; revoke).
+// Admins: API tokens (create with a role, content types and expiry, showing the secret once;
+// revoke).
 
-import { api } from '../api.js';
+import { api, contentTypes } from '../api.js';
 import { h, mount, toast, uid, when } from '../dom.js';
+import { scopePicker, scopeText } from './scope.js';
 import { ROLES } from './users.js';
 
 export async function tokensView(main) {
+  const types = await contentTypes();
   const tbody = h('tbody');
   const secretBox = h('div', { 'aria-live': 'polite' });
   const error = h('p', { class: 'error', role: 'alert' });
@@ -20,6 +23,7 @@ export async function tokensView(main) {
           {},
           h('td', {}, t.name),
           h('td', {}, t.role),
+          h('td', {}, scopeText(types, t.content_types)),
           h('td', {}, h('code', {}, `${t.prefix || ''}…`)),
           h('td', {}, when(t.created_at)),
           h('td', {}, t.last_used_at ? when(t.last_used_at) : 'never'),
@@ -34,6 +38,7 @@ export async function tokensView(main) {
                   {
                     type: 'button',
                     class: 'danger',
+                    'aria-label': `Revoke ${t.name}`,
                     onclick: async () => {
                       if (!window.confirm(`Revoke the token “${t.name}”? Scripts using it stop working.`)) return;
                       try {
@@ -58,6 +63,7 @@ export async function tokensView(main) {
   const name = h('input', { id: nameId, required: true, name: 'name' });
   const role = h('select', { id: roleId, name: 'role' }, ROLES.map((r) => h('option', { value: r }, r)));
   const expires = h('input', { id: expId, type: 'date', name: 'expires_at' });
+  const scope = scopePicker(types, null, { legend: 'May work on' });
   const form = h(
     'form',
     {
@@ -65,8 +71,11 @@ export async function tokensView(main) {
       onsubmit: async (e) => {
         e.preventDefault();
         error.textContent = '';
+        const tokenScope = scope.get();
+        if (tokenScope === undefined) return;
         try {
           const body = { name: name.value.trim(), role: role.value };
+          if (tokenScope) body.content_types = tokenScope;
           if (expires.value) body.expires_at = new Date(`${expires.value}T23:59:59`).toISOString();
           const created = await api('POST', '/tokens', body);
           mount(
@@ -79,9 +88,10 @@ export async function tokensView(main) {
             ),
           );
           form.reset();
+          scope.reset();
           await refresh();
         } catch (err) {
-          error.textContent = err.message;
+          error.textContent = [err.message, ...(err.details || []).map((d) => `${d.path}: ${d.message}`)].join(' — ');
         }
       },
     },
@@ -89,6 +99,7 @@ export async function tokensView(main) {
     h('div', { class: 'field-inline' }, h('label', { for: nameId }, 'Name'), name),
     h('div', { class: 'field-inline' }, h('label', { for: roleId }, 'Role'), role),
     h('div', { class: 'field-inline' }, h('label', { for: expId }, 'Expires'), expires),
+    scope.el,
     h('button', { type: 'submit', class: 'primary' }, 'Create token'),
     error,
   );
@@ -100,7 +111,7 @@ export async function tokensView(main) {
     h(
       'div',
       { class: 'table-wrap' },
-      h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Role', 'Prefix', 'Created', 'Last used', 'State', ''].map((c) => h('th', { scope: 'col' }, c)))), tbody),
+      h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Role', 'Content types', 'Prefix', 'Created', 'Last used', 'State', h('span', { class: 'visually-hidden' }, 'Actions')].map((c) => h('th', { scope: 'col' }, c)))), tbody),
     ),
   );
   await refresh();

@@ -1,7 +1,9 @@
-// Admins: users (create, change role, disable and enable).
+// Admins: users (create, change role and content types, disable and enable). The list follows
+// `next_cursor` until every user is shown.
 
-import { api } from '../api.js';
+import { api, contentTypes, query } from '../api.js';
 import { h, mount, toast, uid, when } from '../dom.js';
+import { scopePicker, scopeText } from './scope.js';
 
 export const ROLES = ['viewer', 'editor', 'publisher', 'admin'];
 
@@ -11,14 +13,79 @@ function field(label, input) {
   return h('div', { class: 'field-inline' }, h('label', { for: id }, label), input);
 }
 
+/** Every user, page after page. */
+async function allUsers() {
+  const users = [];
+  let cursor = null;
+  for (let pages = 0; pages < 100; pages += 1) {
+    const data = await api('GET', `/users${query({ limit: 200, cursor })}`);
+    if (Array.isArray(data)) return data;
+    users.push(...(data.items || []));
+    cursor = data.next_cursor;
+    if (!cursor) break;
+  }
+  return users;
+}
+
+function problemText(err) {
+  return [err.message, ...(err.details || []).map((d) => `${d.path}: ${d.message}`)].join(' — ');
+}
+
 export async function usersView(main) {
+  const types = await contentTypes();
   const tbody = h('tbody');
   const error = h('p', { class: 'error', role: 'alert' });
+  const count = h('p', { class: 'muted', 'aria-live': 'polite' });
 
   async function refresh() {
-    const data = await api('GET', '/users');
-    const users = Array.isArray(data) ? data : data.items || [];
+    const users = await allUsers();
     mount(tbody, users.map(row));
+    count.textContent = `${users.length} ${users.length === 1 ? 'user' : 'users'}`;
+  }
+
+  function scopeCell(user) {
+    const cell = h('td', { class: 'scope-cell' });
+    const show = () =>
+      mount(
+        cell,
+        h('span', {}, scopeText(types, user.content_types)),
+        ' ',
+        h('button', { type: 'button', class: 'small', 'aria-label': `Change the content types of ${user.email}`, onclick: edit }, 'Change…'),
+      );
+    function edit() {
+      const picker = scopePicker(types, user.content_types, { legend: `Content types of ${user.email}` });
+      const problem = h('p', { class: 'error', role: 'alert' });
+      mount(
+        cell,
+        h(
+          'form',
+          {
+            class: 'scope-form',
+            onsubmit: async (e) => {
+              e.preventDefault();
+              const scope = picker.get();
+              if (scope === undefined) return;
+              try {
+                const updated = await api('PATCH', `/users/${user.id}`, { content_types: scope });
+                user.content_types = updated && 'content_types' in updated ? updated.content_types : scope;
+                toast(`${user.email}: ${scopeText(types, user.content_types)}.`);
+                show();
+                cell.querySelector('button').focus();
+              } catch (err) {
+                problem.textContent = problemText(err);
+              }
+            },
+          },
+          picker.el,
+          h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary small' }, 'Save'), h('button', { type: 'button', class: 'link', onclick: () => (show(), cell.querySelector('button').focus()) }, 'Cancel')),
+          problem,
+        ),
+      );
+      const first = cell.querySelector('input');
+      if (first) first.focus();
+    }
+    show();
+    return cell;
   }
 
   function row(user) {
@@ -30,6 +97,7 @@ export async function usersView(main) {
     role.addEventListener('change', async () => {
       try {
         await api('PATCH', `/users/${user.id}`, { role: role.value });
+        user.role = role.value;
         toast(`${user.email} is now ${role.value}.`);
       } catch (e) {
         toast(e.message, 'error');
@@ -40,7 +108,9 @@ export async function usersView(main) {
       'button',
       {
         type: 'button',
+        'aria-label': `${user.disabled ? 'Enable' : 'Disable'} ${user.email}`,
         onclick: async () => {
+          if (!user.disabled && !window.confirm(`Disable ${user.email}? They are signed out at once and cannot sign in until enabled again.`)) return;
           try {
             if (user.disabled) await api('PATCH', `/users/${user.id}`, { disabled: false });
             else await api('DELETE', `/users/${user.id}`);
@@ -57,7 +127,7 @@ export async function usersView(main) {
       { class: user.disabled ? 'disabled' : undefined },
       h('td', {}, user.email),
       h('td', {}, role),
-      h('td', {}, user.content_types ? user.content_types.join(', ') : 'all'),
+      scopeCell(user),
       h('td', {}, user.disabled ? 'disabled' : 'active'),
       h('td', {}, when(user.created_at)),
       h('td', {}, toggle),
@@ -67,6 +137,7 @@ export async function usersView(main) {
   const email = h('input', { type: 'email', name: 'email', required: true, autocomplete: 'off' });
   const password = h('input', { type: 'password', name: 'password', required: true, minlength: 12, autocomplete: 'new-password' });
   const role = h('select', { name: 'role' }, ROLES.map((r) => h('option', { value: r, selected: r === 'editor' ? true : undefined }, r)));
+  const scope = scopePicker(types, null, { legend: 'May work on' });
   const form = h(
     'form',
     {
@@ -74,13 +145,18 @@ export async function usersView(main) {
       onsubmit: async (e) => {
         e.preventDefault();
         error.textContent = '';
+        const contentTypesScope = scope.get();
+        if (contentTypesScope === undefined) return;
         try {
-          await api('POST', '/users', { email: email.value.trim(), password: password.value, role: role.value });
+          const body = { email: email.value.trim(), password: password.value, role: role.value };
+          if (contentTypesScope) body.content_types = contentTypesScope;
+          await api('POST', '/users', body);
           toast(`Created ${email.value}.`);
           form.reset();
+          scope.reset();
           await refresh();
         } catch (err) {
-          error.textContent = [err.message, ...err.details.map((d) => `${d.path}: ${d.message}`)].join(' — ');
+          error.textContent = problemText(err);
         }
       },
     },
@@ -88,6 +164,7 @@ export async function usersView(main) {
     field('E-mail', email),
     field('Password (12+ characters)', password),
     field('Role', role),
+    scope.el,
     h('button', { type: 'submit', class: 'primary' }, 'Create user'),
     error,
   );
@@ -96,10 +173,11 @@ export async function usersView(main) {
     main,
     h('h1', {}, 'Users'),
     form,
+    count,
     h(
       'div',
       { class: 'table-wrap' },
-      h('table', {}, h('thead', {}, h('tr', {}, ['E-mail', 'Role', 'Content types', 'State', 'Created', ''].map((c) => h('th', { scope: 'col' }, c)))), tbody),
+      h('table', {}, h('caption', { class: 'visually-hidden' }, 'Users'), h('thead', {}, h('tr', {}, ['E-mail', 'Role', 'Content types', 'State', 'Created', h('span', { class: 'visually-hidden' }, 'Actions')].map((c) => h('th', { scope: 'col' }, c)))), tbody),
     ),
   );
   await refresh();

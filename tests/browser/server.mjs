@@ -44,6 +44,9 @@ export async function startServer({ bin, repo }) {
   }
   return {
     base,
+    dataDir,
+    // The default bucket (contract §2): a folder in the data dir, as a storefront would read it.
+    bucket: path.join(dataDir, 'public'),
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

@@ -60,7 +60,7 @@ export function when(iso) {
 
 /** A status badge. */
 export function badge(status) {
-  return h('span', { class: `badge status-${status || 'none'}` }, status || '—');
+  return h('span', { class: `badge status-${status || 'none'}` }, status ? status.replace('_', ' ') : '—');
 }
 
 /** A user id for people: "you" for the signed-in user, else the id. */

@@ -186,6 +186,17 @@ pub(crate) async fn run(
         }
         lease.check()?;
         publisher.pause("rebuild_chunk").await;
+        if progress.done < progress.total && store.entry_jobs_due().await? {
+            // Publications are due (perhaps scheduled to the second): let them go first; the
+            // next claim takes them, and the one after resumes this rebuild at its cursor.
+            tracing::info!(
+                job = job.id,
+                done = progress.done,
+                "rebuild gives way to due publications"
+            );
+            store.yield_job(job.id, worker).await?;
+            return Ok(());
+        }
     }
     // Objects no live entry shows any more (unpublished while nothing recorded it, or a
     // type's fallbacks changed) leave the listings and then the bucket.

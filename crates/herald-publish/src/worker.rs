@@ -16,6 +16,8 @@
 //!
 //! A worker that dies after step 4 leaves its jobs `running`; once its lease runs out the
 //! next claim resumes them at step 5. Before step 4 nothing points at the new objects yet.
+//! Past step 4 a batch is never given up (the store retries it, backing off, however often it
+//! failed): the database already records the change, and the bucket must follow.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -164,7 +166,7 @@ pub(crate) struct BucketStep {
 }
 
 impl BucketStep {
-    pub(crate) const PHASE: &'static str = "indexes";
+    pub(crate) const PHASE: &'static str = herald_store::BUCKET_STEP_PHASE;
 
     pub(crate) fn from_progress(progress: Option<&Value>) -> Option<BucketStep> {
         let progress = progress?;

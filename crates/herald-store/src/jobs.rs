@@ -68,6 +68,8 @@ impl JobKind {
 }
 
 const BUCKET_KINDS: [&str; 3] = ["publish", "unpublish", "rebuild"];
+/// The bucket jobs of single entries.
+const ENTRY_KINDS: [&str; 2] = ["publish", "unpublish"];
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -195,6 +197,28 @@ const MAX_RETRY: Duration = Duration::from_secs(300);
 pub fn retry_delay(attempts: i32) -> Duration {
     let exponent = attempts.clamp(1, 20) - 1;
     FIRST_RETRY.saturating_mul(1u32 << exponent).min(MAX_RETRY)
+}
+
+/// Whether a job's progress says its database step is done and only the bucket is left (the
+/// publisher's `indexes` phase).
+fn progress_has_bucket_step(progress: Option<&str>) -> bool {
+    progress
+        .and_then(|p| serde_json::from_str::<Value>(p).ok())
+        .is_some_and(|p| p.get("phase").and_then(Value::as_str) == Some(BUCKET_STEP_PHASE))
+}
+
+/// The `phase` of a publish batch's progress once its transaction is committed.
+pub const BUCKET_STEP_PHASE: &str = "indexes";
+
+impl Job {
+    /// Whether the job's change is recorded in the database and only the bucket is left.
+    pub fn bucket_step_pending(&self) -> bool {
+        self.progress
+            .as_ref()
+            .and_then(|p| p.get("phase"))
+            .and_then(Value::as_str)
+            == Some(BUCKET_STEP_PHASE)
+    }
 }
 
 /// A job to insert.
@@ -426,28 +450,30 @@ impl Store {
             return Ok(Vec::new());
         }
         let claimed: Vec<publish_jobs::Model> = if running.is_empty() {
-            let due = publish_jobs::Entity::find()
-                .filter(publish_jobs::Column::Status.eq(JobStatus::Queued.as_str()))
-                .filter(publish_jobs::Column::RunAfter.lte(now))
-                .filter(publish_jobs::Column::Kind.is_in(BUCKET_KINDS))
-                .order_by_asc(publish_jobs::Column::Id)
-                .limit(Ord::max(max, 1))
-                .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-                .all(&txn)
-                .await?;
-            match due.first() {
-                Some(first) if first.kind == JobKind::Rebuild.as_str() => vec![first.clone()],
-                _ => due
-                    .into_iter()
-                    .take_while(|job| job.kind != JobKind::Rebuild.as_str())
-                    .collect(),
+            // Publications and unpublications first, so that a long rebuild (which gives way
+            // between its chunks) never holds up a scheduled one for long.
+            let due = |kinds: &[&'static str], limit: u64| {
+                publish_jobs::Entity::find()
+                    .filter(publish_jobs::Column::Status.eq(JobStatus::Queued.as_str()))
+                    .filter(publish_jobs::Column::RunAfter.lte(now))
+                    .filter(publish_jobs::Column::Kind.is_in(kinds.iter().copied()))
+                    .order_by_asc(publish_jobs::Column::Id)
+                    .limit(limit)
+                    .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            };
+            let entries = due(&ENTRY_KINDS, Ord::max(max, 1)).all(&txn).await?;
+            if entries.is_empty() {
+                due(&[JobKind::Rebuild.as_str()], 1).all(&txn).await?
+            } else {
+                entries
             }
         } else {
             // A worker stopped in the middle of these: resume them, unless they were tried
             // too often already.
-            let (spent, resumable): (Vec<_>, Vec<_>) = running
-                .into_iter()
-                .partition(|job| job.attempts >= job.max_attempts);
+            let (spent, resumable): (Vec<_>, Vec<_>) = running.into_iter().partition(|job| {
+                job.attempts >= job.max_attempts
+                    && !progress_has_bucket_step(job.progress.as_deref())
+            });
             for job in spent {
                 publish_jobs::Entity::update_many()
                     .col_expr(
@@ -628,7 +654,10 @@ impl Store {
         let txn = self.begin_write().await?;
         let job = find_job(&txn, id).await?;
         let now = now_micros();
-        let give_up = !retry || job.attempts >= job.max_attempts;
+        // A job whose change the database already records has only the bucket left to bring
+        // in line (pages, manifest, deletions): giving up would leave the bucket behind the
+        // database for good, so it is retried until the bucket takes it.
+        let give_up = !job.bucket_step_pending() && (!retry || job.attempts >= job.max_attempts);
         let status = if give_up {
             JobStatus::Failed
         } else {
@@ -655,6 +684,44 @@ impl Store {
             .await?;
         txn.commit().await?;
         Ok(status)
+    }
+
+    /// Whether a publication or unpublication is due (a rebuild then gives way).
+    pub async fn entry_jobs_due(&self) -> Result<bool, StoreError> {
+        Ok(publish_jobs::Entity::find()
+            .filter(publish_jobs::Column::Status.eq(JobStatus::Queued.as_str()))
+            .filter(publish_jobs::Column::RunAfter.lte(now_micros()))
+            .filter(publish_jobs::Column::Kind.is_in(ENTRY_KINDS))
+            .one(&self.read)
+            .await?
+            .is_some())
+    }
+
+    /// Puts a running job of this worker back in the queue, due now, with its progress and
+    /// without counting the attempt: a rebuild giving way to due publications between its
+    /// chunks resumes where it stopped.
+    pub async fn yield_job(&self, id: i64, worker: &str) -> Result<(), StoreError> {
+        let updated = publish_jobs::Entity::update_many()
+            .col_expr(
+                publish_jobs::Column::Status,
+                Expr::value(JobStatus::Queued.as_str()),
+            )
+            .col_expr(publish_jobs::Column::Worker, Expr::value(None::<String>))
+            .col_expr(publish_jobs::Column::LeaseUntil, Expr::value(None::<i64>))
+            .col_expr(publish_jobs::Column::RunAfter, Expr::value(now_micros()))
+            .col_expr(
+                publish_jobs::Column::Attempts,
+                Expr::col(publish_jobs::Column::Attempts).sub(1),
+            )
+            .filter(publish_jobs::Column::Id.eq(id))
+            .filter(publish_jobs::Column::Worker.eq(worker))
+            .filter(publish_jobs::Column::Status.eq(JobStatus::Running.as_str()))
+            .exec(&self.write)
+            .await?;
+        if updated.rows_affected == 0 {
+            return Err(StoreError::JobsTakenOver);
+        }
+        Ok(())
     }
 
     /// Lets every running job be resumed at once. Only for a database no other server uses
@@ -721,6 +788,16 @@ pub(crate) async fn save_progress(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_committed_batch_is_recognised_by_its_progress() {
+        assert!(progress_has_bucket_step(Some(
+            r#"{"phase":"indexes","revision":3}"#
+        )));
+        assert!(!progress_has_bucket_step(Some(r#"{"transitioned":true}"#)));
+        assert!(!progress_has_bucket_step(Some("not json")));
+        assert!(!progress_has_bucket_step(None));
+    }
 
     #[test]
     fn retries_back_off_exponentially_up_to_a_limit() {

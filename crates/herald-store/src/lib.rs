@@ -33,7 +33,7 @@ pub use connect::Store;
 pub use entries::{EntryLocation, EntryUpdate, NewEntry};
 pub use error::StoreError;
 pub use export::{ExportLine, ImportSummary};
-pub use jobs::{Job, JobKind, JobQuery, JobStatus, MAX_ATTEMPTS, retry_delay};
+pub use jobs::{BUCKET_STEP_PHASE, Job, JobKind, JobQuery, JobStatus, MAX_ATTEMPTS, retry_delay};
 pub use listing::{ListQuery, Page, Sort};
 pub use published::{
     Applied, EntryPlace, Listing, LiveEntry, ObjectSource, PublishedObject, ReferenceTarget,

@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryS
 use serde_json::{Value, json};
 
 use crate::audit::{Actor, record};
-use crate::entity::{entries, publish_jobs};
+use crate::entity::{entries, publish_jobs, revisions};
 use crate::entries::{append_revision, check_version, entry_event, find};
 use crate::jobs::{
     JobKind, JobStatus, NewJob, cancel_queued, close_job, find_job, insert_job, save_progress,
@@ -336,7 +336,11 @@ impl Store {
                 } else {
                     matches!(status, Status::Draft | Status::InReview | Status::Approved)
                 };
-                if Some(current.version) != job.version || !allowed {
+                let unchanged = match job.version {
+                    Some(version) => same_content(&txn, &current, version).await?,
+                    None => false,
+                };
+                if !unchanged || !allowed {
                     set_schedule(&txn, &current, entries::Column::PublishAt, None).await?;
                     let reason = format!(
                         "the entry changed after version {} was scheduled (it is now version {}, {}); schedule it again",
@@ -616,6 +620,27 @@ async fn entry_job(
         },
     )
     .await
+}
+
+/// Whether `current` holds what version `version` held: the very version, or a later one made
+/// by status changes alone (an unpublication of the live version meanwhile bumps the version
+/// but changes no content), so a scheduled publication of it still stands.
+async fn same_content(
+    txn: &DatabaseTransaction,
+    current: &entries::Model,
+    version: i64,
+) -> Result<bool, StoreError> {
+    if current.version == version {
+        return Ok(true);
+    }
+    let Some(scheduled) = revisions::Entity::find_by_id((current.id.clone(), version))
+        .one(txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    Ok(scheduled.slug == current.slug
+        && parse_fields(&scheduled.fields)? == parse_fields(&current.fields)?)
 }
 
 /// The references of `current` that are not public at `now`, if any (see

@@ -568,3 +568,55 @@ async fn a_scheduled_publication_whose_reference_went_offline_is_cancelled() {
     server.assert_bucket_consistent().await;
     server.stop().await;
 }
+
+#[actix_web::test]
+async fn unpublishing_the_live_version_keeps_a_scheduled_new_one() {
+    let server = TestServer::start().await;
+    let faq = server
+        .create(
+            "faq",
+            &json!({"fields": {"question": "Gift wrapping?", "answer": "Yes, for 3 euros per parcel."}}),
+        )
+        .await;
+    server.publish_now("faq", &faq["id"]).await;
+    let path = format!("/api/v1/entries/faq/{}", faq["id"].as_str().unwrap_or(""));
+    let live = server.get(&path).await;
+    // A new version for Monday, while the current one goes offline on Sunday (now).
+    let edited = server
+        .patch(
+            &path,
+            live.body["version"].as_i64().expect("a version"),
+            &json!({"fields": {"answer": "Yes, and free for orders above 50 euros."}}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+    let at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let scheduled = server
+        .step(
+            None,
+            "faq",
+            &faq["id"],
+            "publish",
+            Some(&json!({"at": at.to_rfc3339()})),
+        )
+        .await;
+    assert_eq!(scheduled.status, StatusCode::ACCEPTED, "{}", scheduled.text);
+    let offline = server
+        .step(None, "faq", &faq["id"], "unpublish", None)
+        .await;
+    assert_eq!(offline.status, StatusCode::ACCEPTED, "{}", offline.text);
+    server.wait_job(&offline.body["id"]).await;
+
+    let job = server.wait_job(&scheduled.body["id"]).await;
+    assert_eq!(
+        job["status"], "done",
+        "a status change alone does not cancel it: {job}"
+    );
+    let object = server.object("content/faq/en/gift-wrapping.json").await;
+    assert_eq!(
+        object["fields"]["answer"]["markdown"],
+        "Yes, and free for orders above 50 euros."
+    );
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}

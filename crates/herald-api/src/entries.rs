@@ -97,6 +97,8 @@ pub(crate) struct RevisionPage {
 fn entry_response(status: actix_web::http::StatusCode, entry: &Entry) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::ETAG, format!("\"{}\"", entry.version)))
+        // Always fresh: the version (the ETag) does not cover the schedule.
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .json(entry)
 }
 
@@ -202,7 +204,6 @@ pub(crate) async fn create(
     params(("type" = String, Path, description = "Content type"), ("id" = String, Path, description = "Entry id")),
     responses(
         (status = 200, description = "The entry; `ETag` is the version", body = Entry),
-        (status = 304, description = "Unchanged since the `If-None-Match` version"),
         (status = 404, description = "Unknown content type or entry", body = ErrorBody),
     ))]
 pub(crate) async fn get(
@@ -214,20 +215,8 @@ pub(crate) async fn get(
     let (type_name, id) = path.into_inner();
     let content_type = content_type(state, &type_name)?;
     let entry = state.store.get_entry(&content_type.name, &id).await?;
-    let etag = format!("\"{}\"", entry.version);
-    let not_modified = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|tag| tag.trim().trim_start_matches("W/") == etag)
-        });
-    if not_modified {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .finish());
-    }
+    // No 304 for `If-None-Match`: the ETag is the version, for `If-Match`, and scheduling a
+    // publication changes `publish_at` without a new version.
     Ok(entry_response(actix_web::http::StatusCode::OK, &entry))
 }
 

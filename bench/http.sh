@@ -6,7 +6,7 @@
 #   the listing (after DEEP_PAGES pages), and peak server RSS.
 # Usage: bash bench/http.sh            (from the repository root or anywhere)
 #        DURATION=30s bash bench/http.sh
-# Results: printed, and written to bench/out/results.md (bench/out is not committed).
+# Results: printed, and written to bench/out/http/results.md (bench/out is not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +14,7 @@ DURATION="${DURATION:-15s}"
 ENTRIES="${ENTRIES:-100000}"
 DEEP_PAGES="${DEEP_PAGES:-1000}"
 PORT="${PORT:-18990}"
-OUT=bench/out
+OUT=bench/out/http
 TARGET="${CARGO_TARGET_DIR:-target}"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }

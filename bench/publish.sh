@@ -7,7 +7,7 @@
 #   3. the cost of one publish into a type with 1,000 and with 100,000 published entries
 #      (median job duration over 50 publishes each, from the jobs API).
 # Usage: bash bench/publish.sh            ENTRIES=20000 bash bench/publish.sh
-# Results: printed, and written to bench/out/publish.md (bench/out is not committed).
+# Results: printed, and written to bench/out/publish/publish.md (bench/out is not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

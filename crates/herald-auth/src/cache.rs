@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::Principal;
 
-/// Entries kept before expired ones are swept.
+/// Entries kept before expired ones are swept (and, if the sweep frees too few, all dropped).
 const SWEEP_AT: usize = 10_000;
 
 #[derive(Debug)]
@@ -47,6 +47,11 @@ impl PrincipalCache {
             if entries.len() >= SWEEP_AT {
                 let ttl = self.ttl;
                 entries.retain(|_, (at, _)| at.elapsed() < ttl);
+                // Still full (a flood of distinct tokens within one lifetime): start over, so
+                // a sweep costs at most one pass per SWEEP_AT insertions.
+                if entries.len() >= SWEEP_AT / 2 {
+                    entries.clear();
+                }
             }
             entries.insert(key, (Instant::now(), principal));
         }
@@ -57,5 +62,21 @@ impl PrincipalCache {
         if let Ok(mut entries) = self.entries.lock() {
             entries.clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_distinct_keys_keeps_the_cache_bounded() {
+        let cache = PrincipalCache::new(Duration::from_secs(60));
+        for n in 0..(3 * SWEEP_AT) {
+            cache.put(format!("hrld_{n}"), None);
+            let len = cache.entries.lock().map(|e| e.len()).unwrap_or_default();
+            assert!(len <= SWEEP_AT, "{len} entries after {n} insertions");
+        }
+        assert_eq!(cache.get(&format!("hrld_{}", 3 * SWEEP_AT - 1)), Some(None));
     }
 }

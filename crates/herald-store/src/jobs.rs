@@ -603,23 +603,6 @@ impl Store {
     ) -> Result<Option<i64>, StoreError> {
         let txn = self.begin_write().await?;
         let now = now_micros();
-        publish_jobs::Entity::update_many()
-            .col_expr(
-                publish_jobs::Column::Status,
-                Expr::value(JobStatus::Done.as_str()),
-            )
-            .col_expr(
-                publish_jobs::Column::Result,
-                Expr::value(result.map(Value::to_string)),
-            )
-            .col_expr(publish_jobs::Column::Error, Expr::value(None::<String>))
-            .col_expr(publish_jobs::Column::LeaseUntil, Expr::value(None::<i64>))
-            .col_expr(publish_jobs::Column::FinishedAt, Expr::value(now))
-            .filter(publish_jobs::Column::Id.is_in(ids.iter().copied()))
-            .filter(publish_jobs::Column::Worker.eq(worker))
-            .filter(publish_jobs::Column::Status.eq(JobStatus::Running.as_str()))
-            .exec(&txn)
-            .await?;
         let notify_id = match notify {
             Some(payload) => Some(
                 insert_job(
@@ -638,6 +621,31 @@ impl Store {
             ),
             None => None,
         };
+        // The result names the notification, whose deliveries (and failures) show on it.
+        let result = result.map(|result| {
+            let mut result = result.clone();
+            if let (Some(id), Value::Object(map)) = (notify_id, &mut result) {
+                map.insert("notify_job".into(), Value::from(id));
+            }
+            result
+        });
+        publish_jobs::Entity::update_many()
+            .col_expr(
+                publish_jobs::Column::Status,
+                Expr::value(JobStatus::Done.as_str()),
+            )
+            .col_expr(
+                publish_jobs::Column::Result,
+                Expr::value(result.as_ref().map(Value::to_string)),
+            )
+            .col_expr(publish_jobs::Column::Error, Expr::value(None::<String>))
+            .col_expr(publish_jobs::Column::LeaseUntil, Expr::value(None::<i64>))
+            .col_expr(publish_jobs::Column::FinishedAt, Expr::value(now))
+            .filter(publish_jobs::Column::Id.is_in(ids.iter().copied()))
+            .filter(publish_jobs::Column::Worker.eq(worker))
+            .filter(publish_jobs::Column::Status.eq(JobStatus::Running.as_str()))
+            .exec(&txn)
+            .await?;
         txn.commit().await?;
         Ok(notify_id)
     }

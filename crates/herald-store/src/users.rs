@@ -272,13 +272,16 @@ impl Store {
             && !current.disabled
             && (change.role.is_some_and(|r| r != Role::Admin) || change.disabled == Some(true));
         if loses_admin {
-            let other_admins = users::Entity::find()
+            // The active admins' rows stay locked until this change commits (PostgreSQL; a
+            // SQLite writer is alone anyway): two admins demoting each other at once cannot
+            // both see the other one still there.
+            let admins = users::Entity::find()
                 .filter(users::Column::Role.eq(Role::Admin.as_str()))
                 .filter(users::Column::Disabled.eq(false))
-                .filter(users::Column::Id.ne(id))
-                .count(&txn)
+                .lock_exclusive()
+                .all(&txn)
                 .await?;
-            if other_admins == 0 {
+            if !admins.iter().any(|admin| admin.id != id) {
                 let path = if change.disabled == Some(true) {
                     "disabled"
                 } else {

@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.request
 
-EMAIL = "bench@shop.example"
+EMAIL = "timer@shop.example"
 PASSWORD = "benchmark passphrase long enough"
 
 

@@ -24,7 +24,7 @@ cat > "$OUT/herald.toml" <<'TOML'
 [log]
 level = "warn"
 TOML
-export HERALD_ADMIN_EMAIL=bench@shop.example HERALD_ADMIN_PASSWORD="benchmark passphrase long enough"
+export HERALD_ADMIN_EMAIL=timer@shop.example HERALD_ADMIN_PASSWORD="benchmark passphrase long enough"
 
 setup() { # name, entries: a data dir with that many published entries, rebuilt into its bucket
   local dir="$OUT/$1"

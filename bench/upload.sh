@@ -28,13 +28,13 @@ with open(path, "wb") as f:
 PY
 done
 
-HERALD_ADMIN_EMAIL=bench@shop.example HERALD_ADMIN_PASSWORD="bench passphrase 2026" RUST_LOG=warn \
+HERALD_ADMIN_EMAIL=timer@shop.example HERALD_ADMIN_PASSWORD="bench passphrase 2026" RUST_LOG=warn \
   "$HERALD" serve --data-dir "$OUT/data" --listen "127.0.0.1:$PORT" > "$OUT/serve.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
 TOKEN=$(curl -sf "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: application/json' \
-  -d '{"email": "bench@shop.example", "password": "bench passphrase 2026"}' \
+  -d '{"email": "timer@shop.example", "password": "bench passphrase 2026"}' \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 URL="http://127.0.0.1:$PORT/api/v1/assets"
 

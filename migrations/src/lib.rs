@@ -8,6 +8,7 @@ mod m20261122_000001_entries;
 mod m20261123_000002_auth;
 mod m20261123_000003_publishing;
 mod m20261123_000004_assets;
+mod m20261201_000005_listing_by_locale_and_status;
 
 pub use m20261123_000003_publishing::BACKFILL_PUBLISHED;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_auth::Migration),
             Box::new(m20261123_000003_publishing::Migration),
             Box::new(m20261123_000004_assets::Migration),
+            Box::new(m20261201_000005_listing_by_locale_and_status::Migration),
         ]
     }
 }

@@ -103,13 +103,19 @@ impl Bucket {
         &self.label
     }
 
-    /// Writes a JSON object whole.
+    /// Writes a JSON object whole. In a local folder an object that already holds exactly
+    /// these bytes is left alone: reading a small file costs far less than replacing it (a new
+    /// file, a rename, the old one freed), which is most of a repair rebuild's work there. A
+    /// cloud bucket is always written (a read would cost a request too).
     pub async fn put_json(
         &self,
         key: &str,
         body: Vec<u8>,
         cache: CacheClass,
     ) -> Result<(), PublishError> {
+        if !self.attributes && self.get(key).await?.is_some_and(|old| old == body) {
+            return Ok(());
+        }
         let mut options = PutOptions::default();
         if self.attributes {
             let mut attributes = Attributes::new();
@@ -232,5 +238,32 @@ mod tests {
             .await
             .expect("gone is fine");
         bucket.check().await.expect("reachable");
+    }
+
+    #[tokio::test]
+    async fn a_folder_bucket_leaves_an_object_that_holds_the_same_bytes() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let bucket = Bucket::folder(dir.path()).expect("a bucket");
+        let path = dir.path().join("manifest.json");
+        let inode = |path: &std::path::Path| {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(path).expect("the object").ino()
+        };
+        bucket
+            .put_json("manifest.json", b"{\"a\":1}".to_vec(), CacheClass::Listing)
+            .await
+            .expect("written");
+        let first = inode(&path);
+        bucket
+            .put_json("manifest.json", b"{\"a\":1}".to_vec(), CacheClass::Listing)
+            .await
+            .expect("unchanged");
+        assert_eq!(inode(&path), first, "the same bytes: not replaced");
+        bucket
+            .put_json("manifest.json", b"{\"a\":2}".to_vec(), CacheClass::Listing)
+            .await
+            .expect("changed");
+        assert_ne!(inode(&path), first, "new bytes: replaced whole");
+        assert_eq!(std::fs::read(&path).expect("read"), b"{\"a\":2}");
     }
 }

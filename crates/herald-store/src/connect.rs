@@ -68,7 +68,10 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(SQLITE_BUSY_TIMEOUT)
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // A listing page (up to 201 rows) fits the channel from SQLite's thread whole, so
+            // that thread never waits on the request task in the middle of a query.
+            .row_buffer_size(256);
         if let Some(dir) = options.get_filename().parent() {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Database(sea_orm::DbErr::Custom(format!(

@@ -6,8 +6,8 @@ use herald_model::slug::{check_slug, derive_slug};
 use herald_model::{ContentType, ErrorCode, FieldError, ValidationErrors};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::{Map, Value};
 
@@ -311,14 +311,20 @@ impl Store {
         crate::workflow::cancel_stale_schedule(txn, current).await?;
         check_references(txn, &prepared.references).await?;
         check_assets(txn, &prepared.assets).await?;
-        let slug = free_slug(
-            txn,
-            &content_type.name,
-            &current.locale,
-            &prepared.slug,
-            Some(&current.id),
-        )
-        .await?;
+        let slug = match &prepared.slug {
+            // The entry holds its slug already, and no other entry can take it meanwhile.
+            SlugChoice::Kept(slug) if *slug == current.slug => slug.clone(),
+            choice => {
+                free_slug(
+                    txn,
+                    &content_type.name,
+                    &current.locale,
+                    choice,
+                    Some(&current.id),
+                )
+                .await?
+            }
+        };
         let now = now_micros();
         let version = current.version + 1;
         let fields_text = Value::Object(prepared.fields.clone()).to_string();
@@ -345,19 +351,22 @@ impl Store {
                 current: now_at.version,
             });
         }
+        // Every statement here holds the single writer a little longer: skip what cannot apply.
         if status != Status::Archived {
-            unique_values::Entity::delete_many()
-                .filter(unique_values::Column::EntryId.eq(&current.id))
-                .exec(txn)
+            if content_type.unique_fields().next().is_some() {
+                unique_values::Entity::delete_many()
+                    .filter(unique_values::Column::EntryId.eq(&current.id))
+                    .exec(txn)
+                    .await?;
+                write_unique_values(
+                    txn,
+                    content_type,
+                    &current.locale,
+                    &current.id,
+                    &prepared.unique,
+                )
                 .await?;
-            write_unique_values(
-                txn,
-                content_type,
-                &current.locale,
-                &current.id,
-                &prepared.unique,
-            )
-            .await?;
+            }
             write_asset_uses(txn, &current.id, &prepared.assets).await?;
         }
         append_revision(
@@ -555,22 +564,24 @@ async fn free_slug(
     own_id: Option<&str>,
 ) -> Result<String, StoreError> {
     let taken = |slug: String| async move {
-        let holder: Vec<String> = entries::Entity::find()
-            .select_only()
-            .column(entries::Column::Id)
-            .filter(entries::Column::TypeName.eq(type_name))
-            .filter(entries::Column::Locale.eq(locale))
-            // A slug stays taken while an entry is published under it, even after that
-            // entry's draft moved to another slug.
-            .filter(
-                Condition::any()
-                    .add(entries::Column::Slug.eq(&slug))
-                    .add(entries::Column::PublishedSlug.eq(&slug)),
-            )
-            .into_tuple()
-            .all(txn)
-            .await?;
-        Ok::<bool, StoreError>(holder.iter().any(|id: &String| Some(id.as_str()) != own_id))
+        // A slug stays taken while an entry is published under it, even after that entry's
+        // draft moved to another slug. Two lookups, each by its own index: with an `OR` of the
+        // two columns SQLite scans every entry of the type and locale instead.
+        for column in [entries::Column::Slug, entries::Column::PublishedSlug] {
+            let holders: Vec<String> = entries::Entity::find()
+                .select_only()
+                .column(entries::Column::Id)
+                .filter(entries::Column::TypeName.eq(type_name))
+                .filter(entries::Column::Locale.eq(locale))
+                .filter(column.eq(&slug))
+                .into_tuple()
+                .all(txn)
+                .await?;
+            if holders.iter().any(|id| Some(id.as_str()) != own_id) {
+                return Ok(true);
+            }
+        }
+        Ok::<bool, StoreError>(false)
     };
     match choice {
         SlugChoice::Given(slug) | SlugChoice::Kept(slug) => {

@@ -161,18 +161,26 @@ impl Store {
                 CursorKey::Time(t) => sea_orm::Value::from(t),
                 CursorKey::Text(s) => sea_orm::Value::from(s),
             };
+            // `key <= k AND (key < k OR id < i)` rather than `key < k OR (key = k AND id < i)`:
+            // the same rows, but the first conjunct is a range the index can seek to. With
+            // the `OR` alone and bound values SQLite walks the index from the first page and
+            // tests every row, so page 1,000 cost a thousand pages.
             let after = if sort.descending() {
-                Condition::any().add(Expr::col(column).lt(key.clone())).add(
-                    Condition::all()
-                        .add(Expr::col(column).eq(key))
-                        .add(entries::Column::Id.lt(cursor.id)),
-                )
+                Condition::all()
+                    .add(Expr::col(column).lte(key.clone()))
+                    .add(
+                        Condition::any()
+                            .add(Expr::col(column).lt(key))
+                            .add(entries::Column::Id.lt(cursor.id)),
+                    )
             } else {
-                Condition::any().add(Expr::col(column).gt(key.clone())).add(
-                    Condition::all()
-                        .add(Expr::col(column).eq(key))
-                        .add(entries::Column::Id.gt(cursor.id)),
-                )
+                Condition::all()
+                    .add(Expr::col(column).gte(key.clone()))
+                    .add(
+                        Condition::any()
+                            .add(Expr::col(column).gt(key))
+                            .add(entries::Column::Id.gt(cursor.id)),
+                    )
             };
             select = select.filter(after);
         }

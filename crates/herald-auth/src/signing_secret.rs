@@ -13,18 +13,24 @@ pub fn load_or_create_secret(data_dir: &Path) -> std::io::Result<Vec<Vec<u8>>> {
     let path = data_dir.join(SECRET_FILE);
     if !path.exists() {
         std::fs::create_dir_all(data_dir)?;
+        // Written whole under a name of its own, then linked into place: a server starting at
+        // the same moment on the same folder sees either no file or a complete one.
+        let draft = data_dir.join(format!("{SECRET_FILE}.{}.tmp", std::process::id()));
         let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
+        options.write(true).create(true).truncate(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        match options.open(&path) {
-            Ok(mut file) => {
-                writeln!(file, "{}", crate::secret::random_token(""))?;
-                file.sync_all()?;
-            }
+        let written = options.open(&draft).and_then(|mut file| {
+            writeln!(file, "{}", crate::secret::random_token(""))?;
+            file.sync_all()
+        });
+        let linked = written.and_then(|()| std::fs::hard_link(&draft, &path));
+        let _ = std::fs::remove_file(&draft);
+        match linked {
+            Ok(()) => {}
             // Another process created it first: use theirs.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),

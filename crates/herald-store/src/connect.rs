@@ -10,14 +10,17 @@ use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbBackend, SqlxPostgresConnector, SqlxSqliteConnector,
-    TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, SqlxPostgresConnector,
+    SqlxSqliteConnector, TransactionOptions, TransactionTrait,
 };
 
 use crate::StoreError;
 
 /// How long a SQLite connection waits for a lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The PostgreSQL advisory lock key held while migrating ("herald" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6865_7261_6c64;
 
 /// The database: cheap to clone, shared by every request.
 #[derive(Debug, Clone)]
@@ -57,8 +60,25 @@ impl Store {
                 redact(url)
             ))));
         };
-        Migrator::up(&store.write, None).await?;
+        store.migrate().await?;
         Ok(store)
+    }
+
+    /// Applies pending migrations. On PostgreSQL they run in one transaction holding an
+    /// advisory lock, so servers that start together on a new database take turns instead of
+    /// creating the same tables at once (DDL is transactional there). SQLite's file has one
+    /// server.
+    async fn migrate(&self) -> Result<(), StoreError> {
+        if self.is_sqlite() {
+            Migrator::up(&self.write, None).await?;
+            return Ok(());
+        }
+        let txn = self.write.begin().await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            .await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
@@ -85,12 +105,16 @@ impl Store {
                 e.into(),
             )))
         };
+        // No ping before handing out a connection: to a file it is one more round trip to
+        // SQLite's thread on every request, and a broken file fails the query anyway.
         let writer = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .connect_with(options.clone())
             .await
             .map_err(sqlx)?;
         let readers = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(8)
             .connect_with(options)
             .await

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use herald_model::SchemaSet;
 use herald_model::compat::{Affected, Change, compare, still_valid};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
@@ -66,12 +67,18 @@ impl Store {
             snapshot: Set(set.to_snapshot().to_string()),
             updated_at: Set(now_micros()),
         };
-        let txn = self.begin_write().await?;
-        schema_state::Entity::delete_by_id(1).exec(&txn).await?;
+        // An upsert: servers sharing a database may start at the same moment.
         schema_state::Entity::insert(row)
-            .exec_without_returning(&txn)
+            .on_conflict(
+                OnConflict::column(schema_state::Column::Id)
+                    .update_columns([
+                        schema_state::Column::Snapshot,
+                        schema_state::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.write)
             .await?;
-        txn.commit().await?;
         Ok(())
     }
 

@@ -12,7 +12,6 @@ mod access;
 mod admin_ui;
 mod assets;
 mod auth;
-mod cluster;
 mod concurrency;
 mod content_types;
 mod entries;

@@ -220,39 +220,6 @@ impl TestServer {
         server
     }
 
-    /// `n` servers sharing one database, one bucket and one signing secret, as several
-    /// instances behind a load balancer (PostgreSQL only). Stop them in order: the first one
-    /// drops the database.
-    pub(crate) async fn start_cluster(n: usize, adjust: impl Fn(&mut Settings)) -> Vec<TestServer> {
-        let dir = Arc::new(tempfile::tempdir().expect("a temp dir"));
-        let (database_url, pg_database) = fresh_database(dir.path()).await;
-        let bucket = test_bucket(dir.path()).await;
-        let mut servers: Vec<TestServer> = Vec::with_capacity(n);
-        for index in 0..n {
-            let mut settings = settings(dir.path(), &database_url, &example_schemas());
-            settings.bucket = bucket.clone();
-            settings.auth.jwt_secret = Some(Secret::new("a shared signing secret for the cluster"));
-            adjust(&mut settings);
-            let running = start(&settings)
-                .await
-                .unwrap_or_else(|e| panic!("server {index} starts: {e}"));
-            let pg = if index == 0 {
-                pg_database.clone()
-            } else {
-                None
-            };
-            let mut server =
-                Self::from_running(running, dir.clone(), database_url.clone(), settings, pg);
-            server.token = match servers.first() {
-                Some(first) => first.token.clone(),
-                None => server.login(ADMIN_EMAIL, ADMIN_PASSWORD).await,
-            };
-            server.client = authorized_client(&server.token);
-            servers.push(server);
-        }
-        servers
-    }
-
     /// Signs in and returns the access token, panicking unless it works.
     pub(crate) async fn login(&self, email: &str, password: &str) -> String {
         let response = self

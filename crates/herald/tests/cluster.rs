@@ -1,0 +1,224 @@
+//! Three `herald serve` processes on one PostgreSQL database and one bucket, as behind a load
+//! balancer, started at the same moment on a new database (migrations, the first admin and the
+//! schema record race). Every publish job, scheduled or not, runs exactly once, and every
+//! path is announced once. Runs only with `HERALD_TEST_DATABASE=postgres` (one SQLite file
+//! belongs to one server); the database is `HERALD_TEST_POSTGRES_URL`'s server.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use common::{Server, dangling, finished};
+
+/// The PostgreSQL server of the test run, when this run is on PostgreSQL.
+fn postgres_url() -> Option<String> {
+    (std::env::var("HERALD_TEST_DATABASE").as_deref() == Ok("postgres")).then(|| {
+        std::env::var("HERALD_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    })
+}
+
+/// A new database on the server of `admin_url`; dropped by [`Database::drop`].
+struct Database {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl Database {
+    async fn create(admin_url: &str) -> Database {
+        let name = format!("herald_c_{}", std::process::id());
+        run_sql(
+            admin_url,
+            &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+        )
+        .await;
+        run_sql(admin_url, &format!("CREATE DATABASE \"{name}\"")).await;
+        let root = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url, |(root, _)| root);
+        Database {
+            admin_url: admin_url.to_owned(),
+            url: format!("{root}/{name}"),
+            name,
+        }
+    }
+
+    async fn drop(self) {
+        let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        run_sql(&self.admin_url, &sql).await;
+    }
+}
+
+async fn run_sql(url: &str, sql: &str) {
+    let pool = sea_orm::sqlx::PgPool::connect(url)
+        .await
+        .expect("PostgreSQL is reachable (HERALD_TEST_POSTGRES_URL)");
+    sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&pool)
+        .await
+        .expect(sql);
+    pool.close().await;
+}
+
+/// A webhook endpoint on loopback that answers 200 and keeps every body.
+struct Hook {
+    url: String,
+    bodies: Arc<Mutex<Vec<Vec<u8>>>>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Hook {
+    fn start() -> Hook {
+        let bodies: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let seen = bodies.clone();
+        let server = actix_web::HttpServer::new(move || {
+            let seen = seen.clone();
+            actix_web::App::new().default_service(actix_web::web::to(
+                move |body: actix_web::web::Bytes| {
+                    seen.lock().expect("the lock").push(body.to_vec());
+                    async { actix_web::HttpResponse::Ok().finish() }
+                },
+            ))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind(("127.0.0.1", 0))
+        .expect("a port");
+        let url = format!("http://{}/hook", server.addrs()[0]);
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        Hook {
+            url,
+            bodies,
+            handle,
+        }
+    }
+
+    /// How many times each path under `prefix` was announced.
+    fn announced(&self, prefix: &str) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for body in self.bodies.lock().expect("the lock").iter() {
+            let body: Value = serde_json::from_slice(body).expect("JSON");
+            for path in body["paths"].as_array().expect("paths") {
+                let path = path.as_str().unwrap_or("");
+                if path.starts_with(prefix) {
+                    *counts.entry(path.to_owned()).or_default() += 1;
+                }
+            }
+        }
+        counts
+    }
+}
+
+#[actix_web::test]
+async fn three_processes_run_every_job_exactly_once() {
+    let Some(admin_url) = postgres_url() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: needs HERALD_TEST_DATABASE=postgres"
+        );
+        return;
+    };
+    let database = Database::create(&admin_url).await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let bucket = data.join("public");
+    let hook = Hook::start();
+    let config = dir.path().join("herald.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[publish.webhooks]]\nurl = \"{}\"\nsecret = \"cluster-hook\"\n",
+            hook.url
+        ),
+    )
+    .expect("the config");
+
+    // Launched together, then waited for: they migrate, create the first admin and record the
+    // schema set at the same moment.
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            let mut command = Server::command(&data);
+            command
+                .env("HERALD_DATABASE_URL", &database.url)
+                .env("HERALD_CONFIG", &config);
+            Server::launch(command)
+        })
+        .collect();
+    let mut servers = Vec::new();
+    for child in children {
+        servers.push(Server::attach(child).await);
+    }
+
+    // 30 entries published now and 6 at a time two seconds ahead, each through a server in
+    // turn, all at once.
+    let mut ids = Vec::new();
+    for n in 0..36 {
+        let entry = servers[n % 3]
+            .post(
+                "/api/v1/entries/faq",
+                json!({"fields": {"question": format!("Cluster question {n}?"),
+                                   "answer": "Answered by whichever server."}}),
+            )
+            .await;
+        ids.push(entry["id"].as_str().expect("an id").to_owned());
+    }
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let requests = ids.iter().enumerate().map(|(n, id)| {
+        let body = if n >= 30 {
+            json!({"at": at})
+        } else {
+            json!({})
+        };
+        let (server, path) = (&servers[n % 3], format!("/api/v1/entries/faq/{id}/publish"));
+        async move { server.post(&path, body).await }
+    });
+    let jobs = futures::future::join_all(requests).await;
+    for (n, job) in jobs.iter().enumerate() {
+        let job = servers[(n + 1) % 3].wait_for(&job["id"], finished).await;
+        assert_eq!(job["status"], "done", "{job}");
+        assert_eq!(job["attempts"], 1, "ran once: {job}");
+    }
+
+    // Every notification delivered; each entry's path announced exactly once.
+    let prefix = "content/faq/en/cluster-question-";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut announced = hook.announced(prefix);
+    while announced.len() < ids.len() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        announced = hook.announced(prefix);
+    }
+    assert_eq!(announced.len(), ids.len(), "{announced:?}");
+    assert!(announced.values().all(|n| *n == 1), "{announced:?}");
+
+    // Each scheduled publication was carried out once, by one of the servers.
+    let audit = servers[0]
+        .get("/api/v1/audit?action=entry.publish&actor=system&limit=100")
+        .await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(6), "{audit}");
+    let users = servers[1].get("/api/v1/users").await;
+    assert_eq!(
+        users["items"].as_array().map(Vec::len),
+        Some(1),
+        "one first admin: {users}"
+    );
+    let index: Value = serde_json::from_slice(
+        &std::fs::read(bucket.join("content/faq/en/index.json")).expect("the listing"),
+    )
+    .expect("JSON");
+    assert_eq!(index["items"].as_array().map(Vec::len), Some(36), "{index}");
+    assert!(dangling(&bucket).is_empty(), "{:?}", dangling(&bucket));
+
+    for server in servers {
+        server.stop();
+    }
+    hook.handle.stop(false).await;
+    database.drop().await;
+}

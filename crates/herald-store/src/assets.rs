@@ -372,6 +372,14 @@ pub(crate) async fn check_assets(
     }
 }
 
+/// The distinct asset ids of an entry, sorted: what its `asset_uses` rows hold.
+pub(crate) fn asset_ids(checks: &[AssetCheck]) -> Vec<&str> {
+    let mut ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// Replaces the record of which assets an entry uses.
 pub(crate) async fn write_asset_uses(
     db: &impl ConnectionTrait,
@@ -382,9 +390,7 @@ pub(crate) async fn write_asset_uses(
         .filter(asset_uses::Column::EntryId.eq(entry_id))
         .exec(db)
         .await?;
-    let mut ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
-    ids.sort_unstable();
-    ids.dedup();
+    let ids = asset_ids(checks);
     if ids.is_empty() {
         return Ok(());
     }

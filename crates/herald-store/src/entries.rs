@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde_json::{Map, Value};
 
-use crate::assets::{AssetCheck, check_assets, write_asset_uses};
+use crate::assets::{AssetCheck, asset_ids, check_assets, write_asset_uses};
 use crate::audit::{Actor, AuditEvent, record};
 use crate::entity::{entries, revisions, unique_values};
 use crate::search::search_text;
@@ -100,6 +100,7 @@ impl Store {
             published_slug: Set(None),
             published_at: Set(None),
         };
+        let written = sea_orm::TryIntoModel::try_into_model(row.clone())?;
         entries::Entity::insert(row)
             .exec_without_returning(&txn)
             .await
@@ -118,7 +119,6 @@ impl Store {
             None,
         )
         .await?;
-        let written = find(&txn, &content_type.name, &id).await?;
         record(&txn, actor, entry_event("entry.create", &written)).await?;
         txn.commit().await?;
         written.try_into()
@@ -174,9 +174,9 @@ impl Store {
             Some(status) => status,
             None => return Err(StoreError::Corrupt(format!("status `{}`", current.status))),
         };
-        self.write_version(&txn, content_type, &current, prepared, status, actor, None)
+        let written = self
+            .write_version(&txn, content_type, &current, prepared, status, actor, None)
             .await?;
-        let written = find(&txn, &content_type.name, id).await?;
         record(&txn, actor, entry_event("entry.update", &written)).await?;
         txn.commit().await?;
         written.try_into()
@@ -280,23 +280,24 @@ impl Store {
         let fields: Value = serde_json::from_str(&old.fields)
             .map_err(|e| StoreError::Corrupt(format!("revision fields: {e}")))?;
         let prepared = prepare(content_type, fields, Some(&old.slug), Some(&current.slug))?;
-        self.write_version(
-            &txn,
-            content_type,
-            &current,
-            prepared,
-            Status::Draft,
-            actor,
-            Some(format!("restored from version {version}")),
-        )
-        .await?;
-        let written = find(&txn, &content_type.name, id).await?;
+        let written = self
+            .write_version(
+                &txn,
+                content_type,
+                &current,
+                prepared,
+                Status::Draft,
+                actor,
+                Some(format!("restored from version {version}")),
+            )
+            .await?;
         record(&txn, actor, entry_event("entry.restore", &written)).await?;
         txn.commit().await?;
         written.try_into()
     }
 
-    /// Writes version `current.version + 1` with its revision and unique values.
+    /// Writes version `current.version + 1` with its revision and unique values, and returns
+    /// the row as written (without reading it back: each statement holds SQLite's one writer).
     #[allow(clippy::too_many_arguments)]
     async fn write_version(
         &self,
@@ -307,8 +308,8 @@ impl Store {
         status: Status,
         actor: &Actor,
         note: Option<String>,
-    ) -> Result<(), StoreError> {
-        crate::workflow::cancel_stale_schedule(txn, current).await?;
+    ) -> Result<entries::Model, StoreError> {
+        let unscheduled = crate::workflow::cancel_stale_schedule(txn, current).await?;
         check_references(txn, &prepared.references).await?;
         check_assets(txn, &prepared.assets).await?;
         let slug = match &prepared.slug {
@@ -325,19 +326,31 @@ impl Store {
                 .await?
             }
         };
-        let now = now_micros();
-        let version = current.version + 1;
-        let fields_text = Value::Object(prepared.fields.clone()).to_string();
+        let written = entries::Model {
+            slug: slug.clone(),
+            status: status.as_str().to_owned(),
+            version: current.version + 1,
+            fields: Value::Object(prepared.fields.clone()).to_string(),
+            search_text: search_text(content_type, &slug, &prepared.fields),
+            updated_at: now_micros(),
+            updated_by: actor.id.clone(),
+            publish_at: if unscheduled {
+                None
+            } else {
+                current.publish_at
+            },
+            ..current.clone()
+        };
         let updated = entries::Entity::update_many()
             .col_expr(entries::Column::Slug, Expr::value(slug.clone()))
             .col_expr(entries::Column::Status, Expr::value(status.as_str()))
-            .col_expr(entries::Column::Version, Expr::value(version))
-            .col_expr(entries::Column::Fields, Expr::value(fields_text.clone()))
+            .col_expr(entries::Column::Version, Expr::value(written.version))
+            .col_expr(entries::Column::Fields, Expr::value(written.fields.clone()))
             .col_expr(
                 entries::Column::SearchText,
-                Expr::value(search_text(content_type, &slug, &prepared.fields)),
+                Expr::value(written.search_text.clone()),
             )
-            .col_expr(entries::Column::UpdatedAt, Expr::value(now))
+            .col_expr(entries::Column::UpdatedAt, Expr::value(written.updated_at))
             .col_expr(entries::Column::UpdatedBy, Expr::value(actor.id.as_str()))
             .filter(entries::Column::Id.eq(&current.id))
             .filter(entries::Column::Version.eq(current.version))
@@ -351,9 +364,13 @@ impl Store {
                 current: now_at.version,
             });
         }
-        // Every statement here holds the single writer a little longer: skip what cannot apply.
+        // Every statement here holds the single writer a little longer: skip what cannot apply,
+        // and what the edit did not change.
+        let before = Uses::of(content_type, &current.fields);
         if status != Status::Archived {
-            if content_type.unique_fields().next().is_some() {
+            if content_type.unique_fields().next().is_some()
+                && before.as_ref().is_none_or(|b| b.unique != prepared.unique)
+            {
                 unique_values::Entity::delete_many()
                     .filter(unique_values::Column::EntryId.eq(&current.id))
                     .exec(txn)
@@ -367,20 +384,23 @@ impl Store {
                 )
                 .await?;
             }
-            write_asset_uses(txn, &current.id, &prepared.assets).await?;
+            if before.is_none_or(|b| b.assets != asset_ids(&prepared.assets)) {
+                write_asset_uses(txn, &current.id, &prepared.assets).await?;
+            }
         }
         append_revision(
             txn,
             &current.id,
-            version,
+            written.version,
             &slug,
             status,
-            fields_text,
+            written.fields.clone(),
             actor,
-            now,
+            written.updated_at,
             note,
         )
-        .await
+        .await?;
+        Ok(written)
     }
 }
 
@@ -481,13 +501,7 @@ fn prepare(
                 .iter()
                 .map(|r| (r.path.clone(), r.type_name.to_owned(), r.id.clone()))
                 .collect();
-            let unique = content_type
-                .unique_fields()
-                .filter_map(|field| {
-                    let value = validated.fields.get(&field.name)?;
-                    Some((field.name.clone(), unique_key(value)))
-                })
-                .collect();
+            let unique = unique_values(content_type, &validated.fields);
             let assets = validated.assets.iter().map(AssetCheck::from_use).collect();
             Ok(Prepared {
                 fields: validated.fields,
@@ -498,6 +512,38 @@ fn prepare(
             })
         }
         _ => Err(StoreError::Validation(ValidationErrors(errors))),
+    }
+}
+
+/// The values of the type's `unique` fields in `fields`, as stored.
+fn unique_values(content_type: &ContentType, fields: &Map<String, Value>) -> Vec<(String, String)> {
+    content_type
+        .unique_fields()
+        .filter_map(|field| {
+            let value = fields.get(&field.name)?;
+            Some((field.name.clone(), unique_key(value)))
+        })
+        .collect()
+}
+
+/// What the stored version of an entry has in the side tables (unique values, asset uses),
+/// found again from its fields so that an edit that changes neither skips rewriting them.
+struct Uses {
+    unique: Vec<(String, String)>,
+    assets: Vec<String>,
+}
+
+impl Uses {
+    /// `None` when the stored fields no longer validate (the schema changed): then the side
+    /// tables are rewritten whatever the edit.
+    fn of(content_type: &ContentType, stored_fields: &str) -> Option<Uses> {
+        let fields = serde_json::from_str(stored_fields).ok()?;
+        let validated = content_type.validate(fields).ok()?;
+        let assets: Vec<AssetCheck> = validated.assets.iter().map(AssetCheck::from_use).collect();
+        Some(Uses {
+            unique: unique_values(content_type, &validated.fields),
+            assets: asset_ids(&assets).into_iter().map(str::to_owned).collect(),
+        })
     }
 }
 

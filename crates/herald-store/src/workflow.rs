@@ -455,12 +455,13 @@ pub(crate) async fn unpublish_for_archive(
 }
 
 /// A new content version makes a scheduled publication stale (it names the version that was
-/// approved): cancel it.
+/// approved): cancel it. Says whether there was one.
 pub(crate) async fn cancel_stale_schedule(
     txn: &DatabaseTransaction,
     current: &entries::Model,
-) -> Result<(), StoreError> {
-    if current.publish_at.is_some() {
+) -> Result<bool, StoreError> {
+    let scheduled = current.publish_at.is_some();
+    if scheduled {
         cancel_queued(
             txn,
             &current.id,
@@ -474,7 +475,7 @@ pub(crate) async fn cancel_stale_schedule(
             .exec(txn)
             .await?;
     }
-    Ok(())
+    Ok(scheduled)
 }
 
 fn require(condition: bool, message: String) -> Result<(), StoreError> {

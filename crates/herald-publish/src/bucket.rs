@@ -8,7 +8,7 @@
 //! whole (a local write goes to a temporary file renamed into place), so readers never see
 //! half an object.
 
-use std::path::Path as FsPath;
+use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 use futures::StreamExt;
@@ -34,6 +34,8 @@ pub struct Bucket {
     attributes: bool,
     /// For messages: the folder or the URL without credentials.
     label: String,
+    /// The folder, when the bucket is one: batches of objects are written there directly.
+    folder: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Bucket {
@@ -55,6 +57,7 @@ impl Bucket {
             store: Arc::new(store),
             attributes: false,
             label: path.display().to_string(),
+            folder: Some(path.to_path_buf()),
         })
     }
 
@@ -81,6 +84,7 @@ impl Bucket {
             store,
             attributes: true,
             label: label.to_string(),
+            folder: None,
         })
     }
 
@@ -90,6 +94,7 @@ impl Bucket {
             store: Arc::new(InMemory::new()),
             attributes: true,
             label: "memory".to_owned(),
+            folder: None,
         }
     }
 
@@ -127,6 +132,35 @@ impl Bucket {
             .put_opts(&Path::from(key), PutPayload::from(body), options)
             .await?;
         Ok(())
+    }
+
+    /// Writes many JSON objects, each whole, as [`Bucket::put_json`] does one. A cloud bucket
+    /// gets up to `concurrency` requests at once. A local folder is written by one blocking
+    /// task, one file after the other: the objects of a type and locale share a directory, and
+    /// writers in parallel only queue on its lock (and on the hops to and from blocking
+    /// threads that `object_store` makes for every file).
+    pub async fn put_json_all(
+        &self,
+        objects: Vec<(String, Vec<u8>)>,
+        cache: CacheClass,
+        concurrency: usize,
+    ) -> Result<(), PublishError> {
+        let Some(folder) = self.folder.clone() else {
+            let bucket = self.clone();
+            crate::worker::bounded(objects, concurrency, move |(key, body)| {
+                let bucket = bucket.clone();
+                async move { bucket.put_json(&key, body, cache).await }
+            })
+            .await?;
+            return Ok(());
+        };
+        tokio::task::spawn_blocking(move || {
+            objects
+                .iter()
+                .try_for_each(|(key, body)| write_file(&folder, key, body))
+        })
+        .await
+        .map_err(|e| PublishError::Task(e.to_string()))?
     }
 
     /// Makes an uploaded file public: streams it from the private store to
@@ -212,6 +246,62 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn many_objects_go_to_a_folder_whole_and_identical_ones_are_left_alone() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let bucket = Bucket::folder(&dir.path().join("public")).expect("a bucket");
+        let object = |key: &str, body: &str| (key.to_owned(), body.as_bytes().to_vec());
+        bucket
+            .put_json_all(
+                vec![
+                    object("content/faq/en/a.json", "1"),
+                    object("content/faq/fr/b.json", "2"),
+                ],
+                CacheClass::Entry,
+                4,
+            )
+            .await
+            .expect("written");
+        let a = dir.path().join("public/content/faq/en/a.json");
+        let modified = |path: &std::path::Path| {
+            std::fs::metadata(path)
+                .and_then(|m| m.modified())
+                .expect("a file")
+        };
+        let first = modified(&a);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        bucket
+            .put_json_all(
+                vec![
+                    object("content/faq/en/a.json", "1"),
+                    object("content/faq/fr/b.json", "3"),
+                ],
+                CacheClass::Entry,
+                4,
+            )
+            .await
+            .expect("written");
+        assert_eq!(modified(&a), first, "the same bytes are not written again");
+        assert_eq!(
+            bucket.get("content/faq/fr/b.json").await.expect("read"),
+            Some(b"3".to_vec())
+        );
+        assert_eq!(
+            bucket.list(None).await.expect("listed"),
+            ["content/faq/en/a.json", "content/faq/fr/b.json"]
+        );
+        let names: Vec<String> = std::fs::read_dir(dir.path().join("public/content/faq/fr"))
+            .expect("the folder")
+            .map(|e| {
+                e.expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["b.json"], "no temporary file is left");
+    }
+
+    #[tokio::test]
     async fn a_folder_bucket_writes_reads_and_deletes_without_headers() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let bucket = Bucket::folder(&dir.path().join("public")).expect("a bucket");
@@ -266,4 +356,43 @@ mod tests {
         assert_ne!(inode(&path), first, "new bytes: replaced whole");
         assert_eq!(std::fs::read(&path).expect("read"), b"{\"a\":2}");
     }
+}
+
+/// Writes `body` at `key` under `folder` unless the file holds exactly that already: to a
+/// temporary file beside it (named with a `#`, like `object_store`'s, which its listings
+/// skip), then renamed into place, so that a reader sees the old object or the new one.
+fn write_file(folder: &FsPath, key: &str, body: &[u8]) -> Result<(), PublishError> {
+    let target = folder.join(Path::from(key).as_ref());
+    let io = |e: std::io::Error| {
+        PublishError::Bucket(object_store::Error::Generic {
+            store: "LocalFileSystem",
+            source: format!("{}: {e}", target.display()).into(),
+        })
+    };
+    match std::fs::read(&target) {
+        Ok(old) if old == body => return Ok(()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    // Unique to this write, so that two writers of one key never share a temporary file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut staged = target.clone().into_os_string();
+    staged.push(format!("#herald-{}-{n}", std::process::id()));
+    let staged = PathBuf::from(staged);
+    let written = match std::fs::write(&staged, body) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            std::fs::write(&staged, body)
+        }
+        other => other,
+    };
+    if let Err(e) = written.and_then(|()| std::fs::rename(&staged, &target)) {
+        let _ = std::fs::remove_file(&staged);
+        return Err(io(e));
+    }
+    Ok(())
 }

@@ -61,6 +61,99 @@ fn placements(
     shown
 }
 
+/// The recording of a written chunk in the database, under way.
+type Recording<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), PublishError>> + Send + 'a>>;
+
+/// Renders the entries of `chunk` and writes their objects. Returns the slot changes to record
+/// (those whose object changed) and the entries that could not be rendered.
+async fn write_chunk(
+    publisher: &Publisher,
+    shown: &HashMap<String, Vec<(String, Option<String>)>>,
+    chunk: &[LiveEntry],
+) -> Result<(Vec<SlotChange>, BTreeMap<String, String>), PublishError> {
+    let store = publisher.store();
+    let mut changes = Vec::new();
+    let mut slugs: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for entry in chunk {
+        for (locale, fallback_from) in shown.get(&entry.id).into_iter().flatten() {
+            changes.push(SlotChange {
+                type_name: entry.type_name.clone(),
+                locale: locale.clone(),
+                slug: entry.slug.clone(),
+                old: None,
+                new: Some(ObjectSource {
+                    entry_id: entry.id.clone(),
+                    version: entry.version,
+                    fallback_from: fallback_from.clone(),
+                    title: None,
+                    published_at: entry.published_at,
+                }),
+            });
+        }
+        slugs
+            .entry(entry.type_name.as_str())
+            .or_default()
+            .push(entry.slug.clone());
+    }
+    let mut existing = HashMap::new();
+    for (type_name, slugs) in slugs {
+        for object in store.objects_at(type_name, &slugs).await? {
+            existing.insert(
+                (
+                    object.type_name.clone(),
+                    object.locale.clone(),
+                    object.slug.clone(),
+                ),
+                object,
+            );
+        }
+    }
+    for change in &mut changes {
+        change.old = existing.remove(&(
+            change.type_name.clone(),
+            change.locale.clone(),
+            change.slug.clone(),
+        ));
+    }
+    let rendered = publisher.render(changes).await?;
+    publisher.upload(&rendered).await?;
+    // Objects that already showed this version keep their row (and place in the listing).
+    let rows = rendered
+        .changes
+        .into_iter()
+        .filter(|c| match (&c.old, &c.new) {
+            (Some(old), Some(new)) => !sync::shows(old, new),
+            _ => true,
+        })
+        .collect();
+    Ok((rows, rendered.failed))
+}
+
+/// After a chunk is recorded: checks the lease, and gives way when publications are due
+/// (perhaps scheduled to the second): the next claim takes them, and the one after resumes
+/// this rebuild at its cursor. Says whether the rebuild gave way.
+async fn after_chunk(
+    publisher: &Publisher,
+    job: &Job,
+    lease: &LeaseKeeper,
+    progress: &RebuildProgress,
+) -> Result<bool, PublishError> {
+    lease.check()?;
+    publisher.pause("rebuild_chunk").await;
+    let store = publisher.store();
+    if progress.done < progress.total && store.entry_jobs_due().await? {
+        tracing::info!(
+            job = job.id,
+            done = progress.done,
+            "rebuild gives way to due publications"
+        );
+        store.yield_job(job.id, publisher.worker()).await?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 pub(crate) async fn run(
     publisher: &Publisher,
     job: &Job,
@@ -109,92 +202,49 @@ pub(crate) async fn run(
     progress.total = live.len();
     progress.done = start;
     tracing::info!(job = job.id, total = live.len(), from = start, "rebuilding");
+    // Chunk N's rows are recorded while chunk N + 1 is rendered and written: its objects go
+    // to the bucket before any row (and so any listing) points to them, and on a restart
+    // everything after the saved cursor is simply written again.
+    let mut recording: Option<Recording<'_>> = None;
     for chunk in live[start..].chunks(CHUNK) {
-        let mut changes = Vec::new();
-        let mut slugs: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for entry in chunk {
-            for (locale, fallback_from) in shown.get(&entry.id).into_iter().flatten() {
-                changes.push(SlotChange {
-                    type_name: entry.type_name.clone(),
-                    locale: locale.clone(),
-                    slug: entry.slug.clone(),
-                    old: None,
-                    new: Some(ObjectSource {
-                        entry_id: entry.id.clone(),
-                        version: entry.version,
-                        fallback_from: fallback_from.clone(),
-                        title: None,
-                        published_at: entry.published_at,
-                    }),
-                });
+        let previous = async {
+            match recording.take() {
+                Some(recording) => recording.await.map(|()| true),
+                None => Ok(false),
             }
-            slugs
-                .entry(entry.type_name.as_str())
-                .or_default()
-                .push(entry.slug.clone());
+        };
+        let (written, recorded) = futures::join!(write_chunk(publisher, &shown, chunk), previous);
+        if recorded? && after_chunk(publisher, job, lease, &progress).await? {
+            return Ok(());
         }
-        let mut existing = HashMap::new();
-        for (type_name, slugs) in slugs {
-            for object in store.objects_at(type_name, &slugs).await? {
-                existing.insert(
-                    (
-                        object.type_name.clone(),
-                        object.locale.clone(),
-                        object.slug.clone(),
-                    ),
-                    object,
-                );
-            }
-        }
-        for change in &mut changes {
-            change.old = existing.remove(&(
-                change.type_name.clone(),
-                change.locale.clone(),
-                change.slug.clone(),
-            ));
-        }
-        let rendered = publisher.render(changes).await?;
-        for (id, reason) in &rendered.failed {
+        let (rows, failed) = written?;
+        for (id, reason) in failed {
             tracing::warn!(entry = %id, %reason, "rebuild: cannot render the entry; skipped");
             if progress.skipped.len() < MAX_SKIPPED {
                 progress.skipped.push(format!("{id}: {reason}"));
             }
         }
-        publisher.upload(&rendered).await?;
-        // Objects that already showed this version keep their row (and place in the listing).
-        let rows: Vec<SlotChange> = rendered
-            .changes
-            .into_iter()
-            .filter(|c| match (&c.old, &c.new) {
-                (Some(old), Some(new)) => !sync::shows(old, new),
-                _ => true,
-            })
-            .collect();
         progress.done += chunk.len();
         progress.cursor = chunk
             .last()
             .map(|e| (e.published_at.timestamp_micros(), e.id.clone()));
         let snapshot = serde_json::to_value(&progress).unwrap_or(Value::Null);
-        if rows.is_empty() {
-            store
-                .save_job_progress(&[job.id], worker, &snapshot)
-                .await?;
-        } else {
-            store
-                .apply_slot_changes(&rows, &[], page_size, (&[job.id], worker), |_| snapshot)
-                .await?;
-        }
-        lease.check()?;
-        publisher.pause("rebuild_chunk").await;
-        if progress.done < progress.total && store.entry_jobs_due().await? {
-            // Publications are due (perhaps scheduled to the second): let them go first; the
-            // next claim takes them, and the one after resumes this rebuild at its cursor.
-            tracing::info!(
-                job = job.id,
-                done = progress.done,
-                "rebuild gives way to due publications"
-            );
-            store.yield_job(job.id, worker).await?;
+        recording = Some(Box::pin(async move {
+            if rows.is_empty() {
+                store
+                    .save_job_progress(&[job.id], worker, &snapshot)
+                    .await?;
+            } else {
+                store
+                    .apply_slot_changes(&rows, &[], page_size, (&[job.id], worker), |_| snapshot)
+                    .await?;
+            }
+            Ok(())
+        }));
+    }
+    if let Some(recording) = recording {
+        recording.await?;
+        if after_chunk(publisher, job, lease, &progress).await? {
             return Ok(());
         }
     }

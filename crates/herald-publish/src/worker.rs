@@ -614,17 +614,14 @@ impl Publisher {
             },
         )
         .await?;
-        let bucket = self.inner.bucket.clone();
-        bounded(
-            rendered.objects.clone(),
-            self.inner.options.concurrency,
-            move |(key, body)| {
-                let bucket = bucket.clone();
-                async move { bucket.put_json(&key, body, CacheClass::Entry).await }
-            },
-        )
-        .await?;
-        Ok(())
+        self.inner
+            .bucket
+            .put_json_all(
+                rendered.objects.clone(),
+                CacheClass::Entry,
+                self.inner.options.concurrency,
+            )
+            .await
     }
 
     /// Steps 5 and 6: pages, redirects, schemas, the manifest; then deletions, completion and

@@ -241,6 +241,45 @@ impl Bucket {
     }
 }
 
+/// Writes `body` at `key` under `folder` unless the file holds exactly that already: to a
+/// temporary file beside it (named with a `#`, like `object_store`'s, which its listings
+/// skip), then renamed into place, so that a reader sees the old object or the new one.
+fn write_file(folder: &FsPath, key: &str, body: &[u8]) -> Result<(), PublishError> {
+    let target = folder.join(Path::from(key).as_ref());
+    let io = |e: std::io::Error| {
+        PublishError::Bucket(object_store::Error::Generic {
+            store: "LocalFileSystem",
+            source: format!("{}: {e}", target.display()).into(),
+        })
+    };
+    match std::fs::read(&target) {
+        Ok(old) if old == body => return Ok(()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    // Unique to this write, so that two writers of one key never share a temporary file.
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut staged = target.clone().into_os_string();
+    staged.push(format!("#herald-{}-{n}", std::process::id()));
+    let staged = PathBuf::from(staged);
+    let written = match std::fs::write(&staged, body) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            std::fs::write(&staged, body)
+        }
+        other => other,
+    };
+    if let Err(e) = written.and_then(|()| std::fs::rename(&staged, &target)) {
+        let _ = std::fs::remove_file(&staged);
+        return Err(io(e));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,43 +395,4 @@ mod tests {
         assert_ne!(inode(&path), first, "new bytes: replaced whole");
         assert_eq!(std::fs::read(&path).expect("read"), b"{\"a\":2}");
     }
-}
-
-/// Writes `body` at `key` under `folder` unless the file holds exactly that already: to a
-/// temporary file beside it (named with a `#`, like `object_store`'s, which its listings
-/// skip), then renamed into place, so that a reader sees the old object or the new one.
-fn write_file(folder: &FsPath, key: &str, body: &[u8]) -> Result<(), PublishError> {
-    let target = folder.join(Path::from(key).as_ref());
-    let io = |e: std::io::Error| {
-        PublishError::Bucket(object_store::Error::Generic {
-            store: "LocalFileSystem",
-            source: format!("{}: {e}", target.display()).into(),
-        })
-    };
-    match std::fs::read(&target) {
-        Ok(old) if old == body => return Ok(()),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io(e)),
-    }
-    // Unique to this write, so that two writers of one key never share a temporary file.
-    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let mut staged = target.clone().into_os_string();
-    staged.push(format!("#herald-{}-{n}", std::process::id()));
-    let staged = PathBuf::from(staged);
-    let written = match std::fs::write(&staged, body) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(io)?;
-            }
-            std::fs::write(&staged, body)
-        }
-        other => other,
-    };
-    if let Err(e) = written.and_then(|()| std::fs::rename(&staged, &target)) {
-        let _ = std::fs::remove_file(&staged);
-        return Err(io(e));
-    }
-    Ok(())
 }

@@ -288,6 +288,11 @@ pub(crate) async fn run(
         jobs: [job.id].into(),
         ..BucketStep::default()
     };
+    // Newest first again, before the pages are written from the rows (entries published
+    // while the rebuild gave way were numbered in between).
+    store
+        .resequence_listings(&step.full.iter().cloned().collect::<Vec<_>>())
+        .await?;
     let applied = store
         .apply_slot_changes(&stale, &[], page_size, (&[job.id], worker), |applied| {
             let mut step = step.clone();

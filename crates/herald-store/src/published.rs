@@ -584,6 +584,56 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Numbers the listing rows of `types` again, oldest publication first (then by entry id),
+    /// without gaps, so that every listing is newest first. A rebuild records the entries it
+    /// rewrites in publication order, but a publication it gave way to, or a row it had to
+    /// replace, took the next number in between; the rebuild ends with this, and then writes
+    /// every page of those types anyway.
+    pub async fn resequence_listings(&self, types: &[String]) -> Result<(), StoreError> {
+        let txn = self.begin_write().await?;
+        let backend = txn.get_database_backend();
+        // `?1` and `$1` both name the first parameter, used several times.
+        let param = if backend == sea_orm::DbBackend::Postgres {
+            "$1"
+        } else {
+            "?1"
+        };
+        let steps = [
+            // Out of the way first: every (type, locale, seq) stays unique at each row.
+            "UPDATE published_entries SET seq = -1 - seq WHERE type_name = {p}",
+            "UPDATE published_entries SET seq = ranked.rank FROM (
+                 SELECT locale AS r_locale, slug AS r_slug,
+                        ROW_NUMBER() OVER (PARTITION BY locale ORDER BY published_at, entry_id) - 1
+                            AS rank
+                 FROM published_entries WHERE type_name = {p}) AS ranked
+             WHERE published_entries.type_name = {p}
+               AND published_entries.locale = ranked.r_locale
+               AND published_entries.slug = ranked.r_slug",
+            "UPDATE publish_groups SET
+                 next_seq = (SELECT COUNT(*) FROM published_entries p
+                             WHERE p.type_name = publish_groups.type_name
+                               AND p.locale = publish_groups.locale),
+                 count = (SELECT COUNT(*) FROM published_entries p
+                          WHERE p.type_name = publish_groups.type_name
+                            AND p.locale = publish_groups.locale)
+             WHERE type_name = {p}",
+        ];
+        for type_name in types {
+            for step in steps {
+                txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                    backend,
+                    step.replace("{p}", param),
+                    [type_name.as_str().into()],
+                ))
+                .await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
 /// Keeps `redirects.json` right: each move adds `old → new` and points the redirects that led
 /// to the old path at the new one; a path live again is no redirect; a redirect to a path that
 /// is gone is dropped. Returns whether anything changed.

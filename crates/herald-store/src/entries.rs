@@ -309,7 +309,7 @@ impl Store {
         actor: &Actor,
         note: Option<String>,
     ) -> Result<entries::Model, StoreError> {
-        let unscheduled = crate::workflow::cancel_stale_schedule(txn, current).await?;
+        crate::workflow::cancel_stale_schedule(txn, current).await?;
         check_references(txn, &prepared.references).await?;
         check_assets(txn, &prepared.assets).await?;
         let slug = match &prepared.slug {
@@ -334,11 +334,8 @@ impl Store {
             search_text: search_text(content_type, &slug, &prepared.fields),
             updated_at: now_micros(),
             updated_by: actor.id.clone(),
-            publish_at: if unscheduled {
-                None
-            } else {
-                current.publish_at
-            },
+            // A new version is never scheduled: any schedule was cancelled just above.
+            publish_at: None,
             ..current.clone()
         };
         let updated = entries::Entity::update_many()

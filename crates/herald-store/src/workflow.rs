@@ -455,13 +455,12 @@ pub(crate) async fn unpublish_for_archive(
 }
 
 /// A new content version makes a scheduled publication stale (it names the version that was
-/// approved): cancel it. Says whether there was one.
+/// approved): cancel it.
 pub(crate) async fn cancel_stale_schedule(
     txn: &DatabaseTransaction,
     current: &entries::Model,
-) -> Result<bool, StoreError> {
-    let scheduled = current.publish_at.is_some();
-    if scheduled {
+) -> Result<(), StoreError> {
+    if current.publish_at.is_some() {
         cancel_queued(
             txn,
             &current.id,
@@ -475,7 +474,7 @@ pub(crate) async fn cancel_stale_schedule(
             .exec(txn)
             .await?;
     }
-    Ok(scheduled)
+    Ok(())
 }
 
 fn require(condition: bool, message: String) -> Result<(), StoreError> {

@@ -1,45 +1,15 @@
 //! `herald import`, `herald export`, `herald schema check --database` and the refusal of
 //! `herald serve` to start on a breaking schema change, run as the real binary.
 
+mod common;
+
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 
 use serde_json::{Value, json};
 
-fn schemas() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas")
-}
-
-/// `herald <args>` with no `HERALD_*` setting inherited from the test run.
-fn herald(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
-    command.args(args);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("HERALD_") {
-            command.env_remove(key);
-        }
-    }
-    command.env("RUST_LOG", "warn");
-    command
-}
-
-fn run(command: &mut Command, stdin: &str) -> Output {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("herald runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("herald finishes")
-}
+use common::{bare_herald as herald, run, schemas};
 
 const ID: &str = "0193a3e4-7c1e-7b4a-9f00-3c2d1e0f9a11";
 

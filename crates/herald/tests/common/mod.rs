@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -19,8 +19,8 @@ pub(crate) fn schemas() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas")
 }
 
-/// `herald <args>` on `data`, with no `HERALD_*` setting inherited from the test run.
-pub(crate) fn herald(data: &Path, args: &[&str]) -> Command {
+/// `herald <args>` with no `HERALD_*` setting inherited from the test run.
+pub(crate) fn bare_herald(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
     command.args(args);
     for (key, _) in std::env::vars() {
@@ -28,13 +28,36 @@ pub(crate) fn herald(data: &Path, args: &[&str]) -> Command {
             command.env_remove(key);
         }
     }
+    command.env("RUST_LOG", "warn");
+    command
+}
+
+/// `herald <args>` on `data`, with the example schemas and the first admin's credentials.
+pub(crate) fn herald(data: &Path, args: &[&str]) -> Command {
+    let mut command = bare_herald(args);
     command
         .env("HERALD_DATA_DIR", data)
         .env("HERALD_SCHEMAS", schemas())
         .env("HERALD_ADMIN_EMAIL", EMAIL)
-        .env("HERALD_ADMIN_PASSWORD", PASSWORD)
-        .env("RUST_LOG", "warn");
+        .env("HERALD_ADMIN_PASSWORD", PASSWORD);
     command
+}
+
+/// Runs `command` with `stdin` as its input, and waits for it.
+pub(crate) fn run(command: &mut Command, stdin: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("herald runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("herald finishes")
 }
 
 /// Imports `count` published FAQ entries (each with its one revision).
@@ -54,19 +77,7 @@ pub(crate) fn import(data: &Path, count: usize) {
             "author": "import", "created_at": at});
         lines.push_str(&format!("{entry}\n{revision}\n"));
     }
-    let mut child = herald(data, &["import"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("herald import runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(lines.as_bytes())
-        .expect("write the import");
-    let output = child.wait_with_output().expect("import finishes");
+    let output = run(&mut herald(data, &["import"]), &lines);
     assert!(
         output.status.success(),
         "{}",

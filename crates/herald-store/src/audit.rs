@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Insert, QueryFilter, QueryOrder,
     QuerySelect,
 };
 use serde::Serialize;
@@ -141,6 +141,12 @@ pub(crate) async fn record(
     actor: &Actor,
     event: AuditEvent,
 ) -> Result<(), StoreError> {
+    audit_row(actor, event).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// The insert of an event's row, to run on its own ([`record`]) or in a [`crate::batch::Batch`].
+pub(crate) fn audit_row(actor: &Actor, event: AuditEvent) -> Insert<audit_log::ActiveModel> {
     audit_log::Entity::insert(audit_log::ActiveModel {
         at: Set(now_micros()),
         actor_id: Set(Some(clip(&actor.id))),
@@ -152,9 +158,6 @@ pub(crate) async fn record(
         details: Set(event.details.map(|d| d.to_string())),
         ..Default::default()
     })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
 }
 
 impl Store {

@@ -6,13 +6,14 @@ use herald_model::slug::{check_slug, derive_slug};
 use herald_model::{ContentType, ErrorCode, FieldError, ValidationErrors};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Insert,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Map, Value};
 
 use crate::assets::{AssetCheck, asset_ids, check_assets, write_asset_uses};
-use crate::audit::{Actor, AuditEvent, record};
+use crate::audit::{Actor, AuditEvent, audit_row, record};
+use crate::batch::{Batch, BatchError};
 use crate::entity::{entries, revisions, unique_values};
 use crate::search::search_text;
 use crate::time::now_micros;
@@ -101,14 +102,9 @@ impl Store {
             published_at: Set(None),
         };
         let written = sea_orm::TryIntoModel::try_into_model(row.clone())?;
-        entries::Entity::insert(row)
-            .exec_without_returning(&txn)
-            .await
-            .map_err(|e| slug_conflict(e, &slug))?;
-        write_unique_values(&txn, content_type, &input.locale, &id, &prepared.unique).await?;
-        write_asset_uses(&txn, &id, &prepared.assets).await?;
-        append_revision(
-            &txn,
+        let mut batch = Batch::new(txn.get_database_backend());
+        batch.push(&entries::Entity::insert(row));
+        batch.push(&revision_row(
             &id,
             1,
             &slug,
@@ -117,9 +113,15 @@ impl Store {
             actor,
             now,
             None,
-        )
-        .await?;
-        record(&txn, actor, entry_event("entry.create", &written)).await?;
+        ));
+        batch.push(&audit_row(actor, entry_event("entry.create", &written)));
+        batch.execute(&txn).await.map_err(|e| match e {
+            // Of these statements only the entry's insert can break a unique index: the slug's.
+            BatchError::Database(e) => slug_conflict(e, &slug),
+            BatchError::NoRow => StoreError::Corrupt("an insert that wrote no row".to_owned()),
+        })?;
+        write_unique_values(&txn, content_type, &input.locale, &id, &prepared.unique).await?;
+        write_asset_uses(&txn, &id, &prepared.assets).await?;
         txn.commit().await?;
         written.try_into()
     }
@@ -175,9 +177,17 @@ impl Store {
             None => return Err(StoreError::Corrupt(format!("status `{}`", current.status))),
         };
         let written = self
-            .write_version(&txn, content_type, &current, prepared, status, actor, None)
+            .write_version(
+                &txn,
+                content_type,
+                &current,
+                prepared,
+                status,
+                actor,
+                None,
+                Some("entry.update"),
+            )
             .await?;
-        record(&txn, actor, entry_event("entry.update", &written)).await?;
         txn.commit().await?;
         written.try_into()
     }
@@ -211,6 +221,8 @@ impl Store {
             Status::Archived,
             actor,
             Some("archived".to_owned()),
+            // Recorded below, once the live version is out of the bucket.
+            None,
         )
         .await?;
         // Archiving takes the live version out of the bucket first.
@@ -289,15 +301,16 @@ impl Store {
                 Status::Draft,
                 actor,
                 Some(format!("restored from version {version}")),
+                Some("entry.restore"),
             )
             .await?;
-        record(&txn, actor, entry_event("entry.restore", &written)).await?;
         txn.commit().await?;
         written.try_into()
     }
 
-    /// Writes version `current.version + 1` with its revision and unique values, and returns
-    /// the row as written (without reading it back: each statement holds SQLite's one writer).
+    /// Writes version `current.version + 1` with its revision, unique values and, when `audit`
+    /// names the action, its audit row, and returns the row as written (without reading it
+    /// back: each statement holds SQLite's one writer).
     #[allow(clippy::too_many_arguments)]
     async fn write_version(
         &self,
@@ -308,6 +321,7 @@ impl Store {
         status: Status,
         actor: &Actor,
         note: Option<String>,
+        audit: Option<&'static str>,
     ) -> Result<entries::Model, StoreError> {
         crate::workflow::cancel_stale_schedule(txn, current).await?;
         check_references(txn, &prepared.references).await?;
@@ -338,28 +352,47 @@ impl Store {
             publish_at: None,
             ..current.clone()
         };
-        let updated = entries::Entity::update_many()
-            .col_expr(entries::Column::Slug, Expr::value(slug.clone()))
-            .col_expr(entries::Column::Status, Expr::value(status.as_str()))
-            .col_expr(entries::Column::Version, Expr::value(written.version))
-            .col_expr(entries::Column::Fields, Expr::value(written.fields.clone()))
-            .col_expr(
-                entries::Column::SearchText,
-                Expr::value(written.search_text.clone()),
-            )
-            .col_expr(entries::Column::UpdatedAt, Expr::value(written.updated_at))
-            .col_expr(entries::Column::UpdatedBy, Expr::value(actor.id.as_str()))
-            .filter(entries::Column::Id.eq(&current.id))
-            .filter(entries::Column::Version.eq(current.version))
-            .exec(txn)
-            .await
-            .map_err(|e| slug_conflict(e, &slug))?;
-        if updated.rows_affected != 1 {
-            // Another writer got there first (PostgreSQL; SQLite writes are serialized).
-            let now_at = find(txn, &content_type.name, &current.id).await?;
-            return Err(StoreError::VersionMismatch {
-                current: now_at.version,
-            });
+        // The row, its revision and its audit row go to the database as one batch.
+        let mut batch = Batch::new(txn.get_database_backend());
+        batch.push(
+            &entries::Entity::update_many()
+                .col_expr(entries::Column::Slug, Expr::value(slug.clone()))
+                .col_expr(entries::Column::Status, Expr::value(status.as_str()))
+                .col_expr(entries::Column::Version, Expr::value(written.version))
+                .col_expr(entries::Column::Fields, Expr::value(written.fields.clone()))
+                .col_expr(
+                    entries::Column::SearchText,
+                    Expr::value(written.search_text.clone()),
+                )
+                .col_expr(entries::Column::UpdatedAt, Expr::value(written.updated_at))
+                .col_expr(entries::Column::UpdatedBy, Expr::value(actor.id.as_str()))
+                .filter(entries::Column::Id.eq(&current.id))
+                .filter(entries::Column::Version.eq(current.version)),
+        );
+        batch.push(&revision_row(
+            &current.id,
+            written.version,
+            &slug,
+            status,
+            written.fields.clone(),
+            actor,
+            written.updated_at,
+            note,
+        ));
+        if let Some(action) = audit {
+            batch.push(&audit_row(actor, entry_event(action, &written)));
+        }
+        match batch.execute(txn).await {
+            Ok(()) => {}
+            // Of these statements only the update can break a unique index: the slug's.
+            Err(BatchError::Database(e)) => return Err(slug_conflict(e, &slug)),
+            Err(BatchError::NoRow) => {
+                // Another writer got there first (PostgreSQL; SQLite writes are serialized).
+                let now_at = find(txn, &content_type.name, &current.id).await?;
+                return Err(StoreError::VersionMismatch {
+                    current: now_at.version,
+                });
+            }
         }
         // Every statement here holds the single writer a little longer: skip what cannot apply,
         // and what the edit did not change.
@@ -385,18 +418,6 @@ impl Store {
                 write_asset_uses(txn, &current.id, &prepared.assets).await?;
             }
         }
-        append_revision(
-            txn,
-            &current.id,
-            written.version,
-            &slug,
-            status,
-            written.fields.clone(),
-            actor,
-            written.updated_at,
-            note,
-        )
-        .await?;
         Ok(written)
     }
 }
@@ -719,9 +740,9 @@ async fn write_unique_values(
     }
 }
 
+/// The insert of one revision (run in a [`Batch`] with the entry's update).
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn append_revision(
-    txn: &DatabaseTransaction,
+pub(crate) fn revision_row(
     entry_id: &str,
     version: i64,
     slug: &str,
@@ -730,7 +751,7 @@ pub(crate) async fn append_revision(
     author: &Actor,
     at: i64,
     note: Option<String>,
-) -> Result<(), StoreError> {
+) -> Insert<revisions::ActiveModel> {
     revisions::Entity::insert(revisions::ActiveModel {
         entry_id: Set(entry_id.to_owned()),
         version: Set(version),
@@ -741,9 +762,6 @@ pub(crate) async fn append_revision(
         created_at: Set(at),
         note: Set(note),
     })
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
 }
 
 /// Where a referenced entry lives: enough to build its bucket path.

@@ -10,6 +10,7 @@
 mod api_tokens;
 mod assets;
 mod audit;
+mod batch;
 mod connect;
 mod entity;
 mod entries;

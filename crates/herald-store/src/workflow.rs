@@ -10,12 +10,15 @@
 use chrono::{DateTime, Utc};
 use herald_model::{ContentType, ErrorCode, FieldError, ValidationErrors};
 use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
 use serde_json::{Value, json};
 
 use crate::audit::{Actor, record};
+use crate::batch::{Batch, BatchError};
 use crate::entity::{entries, publish_jobs, revisions};
-use crate::entries::{append_revision, check_version, entry_event, find};
+use crate::entries::{check_version, entry_event, find, revision_row};
 use crate::jobs::{
     JobKind, JobStatus, NewJob, cancel_queued, close_job, find_job, insert_job, save_progress,
 };
@@ -555,20 +558,14 @@ async fn bump(
     if status == Status::Published {
         update = update.col_expr(entries::Column::PublishedVersion, Expr::value(version));
     }
-    let updated = update
-        .filter(entries::Column::Id.eq(&current.id))
-        .filter(entries::Column::Version.eq(current.version))
-        .exec(txn)
-        .await?;
-    if updated.rows_affected != 1 {
-        let now_at = find(txn, &current.type_name, &current.id).await?;
-        return Err(StoreError::VersionMismatch {
-            current: now_at.version,
-        });
-    }
     let note: String = note.chars().take(MAX_NOTE).collect();
-    append_revision(
-        txn,
+    let mut batch = Batch::new(txn.get_database_backend());
+    batch.push(
+        &update
+            .filter(entries::Column::Id.eq(&current.id))
+            .filter(entries::Column::Version.eq(current.version)),
+    );
+    batch.push(&revision_row(
         &current.id,
         version,
         &current.slug,
@@ -577,8 +574,17 @@ async fn bump(
         actor,
         now,
         Some(note),
-    )
-    .await?;
+    ));
+    match batch.execute(txn).await {
+        Ok(()) => {}
+        Err(BatchError::Database(e)) => return Err(e.into()),
+        Err(BatchError::NoRow) => {
+            let now_at = find(txn, &current.type_name, &current.id).await?;
+            return Err(StoreError::VersionMismatch {
+                current: now_at.version,
+            });
+        }
+    }
     Ok(version)
 }
 

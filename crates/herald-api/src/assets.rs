@@ -6,7 +6,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::StreamExt;
-use herald_assets::{Declared, IngestError, sanitize_filename, with_extension_for};
+use herald_assets::{Declared, IngestError, Received, sanitize_filename, with_extension_for};
 use herald_model::{ErrorCode, FieldError, ValidationErrors};
 use herald_store::{Asset, AssetQuery, EntryLocation, MAX_ALT_CHARS, NewAsset};
 use serde::{Deserialize, Serialize};
@@ -126,7 +126,7 @@ pub(crate) async fn upload(
     }
 
     let mut form = Multipart::new(req.headers(), payload);
-    let mut stored: Option<(herald_assets::Stored, String)> = None;
+    let mut stored: Option<(Received, String)> = None;
     let mut alt: Option<String> = None;
     let outcome: Result<(), ApiError> = async {
         while let Some(part) = form.next().await {
@@ -157,7 +157,7 @@ pub(crate) async fn upload(
                         .await?;
                     let filename = with_extension_for(
                         &sanitize_filename(raw_name.as_deref().unwrap_or("")),
-                        received.content_type,
+                        received.file.content_type,
                     );
                     stored = Some((received, filename));
                 }
@@ -224,19 +224,32 @@ pub(crate) async fn upload(
         ));
     };
     if let Err(error) = outcome {
-        forget_original(state, &received.sha256).await;
+        state.assets.discard(received).await;
         return Err(error);
     }
+    let file = &received.file;
     let new = NewAsset {
-        sha256: received.sha256.clone(),
+        sha256: file.sha256.clone(),
         filename,
-        content_type: received.content_type.to_owned(),
-        bytes: received.bytes,
-        width: received.width,
-        height: received.height,
+        content_type: file.content_type.to_owned(),
+        bytes: file.bytes,
+        width: file.width,
+        height: file.height,
         alt,
     };
-    let (asset, created) = state.store.create_asset(new, &caller.actor()).await?;
+    let keep = async {
+        state
+            .assets
+            .keep(&received)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let created = state.store.create_asset(new, &caller.actor(), keep).await;
+    if !matches!(created, Ok((_, true))) {
+        // Refused, failed, or these bytes were stored already: the received copy goes.
+        state.assets.discard(received).await;
+    }
+    let (asset, created) = created?;
     let mut response = if created {
         HttpResponse::Created()
     } else {
@@ -245,19 +258,6 @@ pub(crate) async fn upload(
     Ok(response
         .insert_header((header::LOCATION, format!("/api/v1/assets/{}", asset.id)))
         .json(asset))
-}
-
-/// Removes an original that no asset row describes (an upload refused after its file arrived).
-async fn forget_original(state: &crate::AppState, sha256: &str) {
-    match state.store.asset_by_sha256(sha256).await {
-        Ok(None) => {
-            if let Err(e) = state.assets.remove(sha256).await {
-                tracing::warn!(%e, "could not remove a refused upload");
-            }
-        }
-        Ok(Some(_)) => {}
-        Err(e) => tracing::warn!(%e, "could not check a refused upload"),
-    }
 }
 
 /// `GET /assets` parameters.
@@ -429,7 +429,12 @@ pub(crate) async fn delete(
         .delete_asset(&path, &caller.actor())
         .await
         .map_err(not_found)?;
-    if let Err(e) = state.assets.remove(&asset.sha256).await {
+    let removed = state
+        .store
+        .remove_unrecorded_file(&asset.sha256, state.assets.remove(&asset.sha256))
+        .await;
+    if let Err(e) = removed {
+        // The row is gone; the file is left for the next sweep (`housekeeping`).
         tracing::warn!(%e, asset = %asset.id, "the original of a deleted asset could not be removed");
     }
     Ok(HttpResponse::Ok().json(asset))

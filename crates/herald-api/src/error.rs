@@ -257,6 +257,7 @@ impl From<StoreError> for ApiError {
             },
             StoreError::InvalidCursor(why) => ApiError::invalid_query(format!("cursor: {why}")),
             other @ (StoreError::Corrupt(_)
+            | StoreError::Files(_)
             | StoreError::Database(_)
             | StoreError::JobsTakenOver) => ApiError::internal(&other),
         }

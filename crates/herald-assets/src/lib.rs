@@ -6,8 +6,9 @@
 pub mod filename;
 pub mod sniff;
 mod storage;
+mod sweep;
 
 pub use filename::{sanitize_filename, with_extension_for};
 pub use storage::{
-    AssetStorage, Declared, IMMUTABLE, IngestError, Stored, original_key, public_key,
+    AssetStorage, Declared, IMMUTABLE, IngestError, Received, Stored, original_key, public_key,
 };

@@ -1,8 +1,10 @@
 //! Where uploads live: a private object store (a folder by default, or a cloud bucket that is
 //! not the public one). An upload streams into `uploads/<uuid>` while its SHA-256 is computed
-//! and its first bytes are checked, then moves to `originals/<sha256>`: the same bytes
+//! and its first bytes are checked ([`AssetStorage::ingest`]); once the store has decided to
+//! record it, it moves to `originals/<sha256>` ([`AssetStorage::keep`]): the same bytes
 //! uploaded twice are stored once. Only publishing copies a file to the public bucket.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -68,18 +70,35 @@ pub struct Stored {
     pub height: Option<u32>,
 }
 
+/// A file received into `uploads/`, checked and hashed: [`AssetStorage::keep`] makes it an
+/// original, [`AssetStorage::discard`] drops it.
+#[derive(Debug)]
+#[must_use = "a received file is kept or discarded"]
+pub struct Received {
+    /// What the file is.
+    pub file: Stored,
+    temp: Path,
+}
+
 /// The private store of uploaded originals.
 #[derive(Debug, Clone)]
 pub struct AssetStorage {
-    store: Arc<dyn ObjectStore>,
+    pub(crate) store: Arc<dyn ObjectStore>,
+    /// The folder behind `store`, when it is one on this machine.
+    pub(crate) folder: Option<PathBuf>,
     /// Bytes per uploaded part, and parts in flight at once: together, the most an upload
     /// holds in memory.
     parts: (usize, usize),
 }
 
+/// Where uploads are received before they are kept.
+pub(crate) const UPLOADS: &str = "uploads";
+/// Where kept originals live, by hash.
+pub(crate) const ORIGINALS: &str = "originals";
+
 /// The key of an original.
 pub fn original_key(sha256: &str) -> Path {
-    Path::from(format!("originals/{sha256}"))
+    Path::from(format!("{ORIGINALS}/{sha256}"))
 }
 
 /// The public key of a published asset (contract §4).
@@ -88,11 +107,17 @@ pub fn public_key(sha256: &str, filename: &str) -> Path {
 }
 
 impl AssetStorage {
-    /// Storage in `store`; `local` when it is a folder on this machine (smaller parts).
-    pub fn new(store: Arc<dyn ObjectStore>, local: bool) -> Self {
+    /// Storage in `store`; `folder` is the folder behind it when it is one on this machine
+    /// (smaller parts; [`AssetStorage::sweep_uploads`] also sees unfinished files there).
+    pub fn new(store: Arc<dyn ObjectStore>, folder: Option<PathBuf>) -> Self {
         AssetStorage {
             store,
-            parts: if local { LOCAL_PARTS } else { CLOUD_PARTS },
+            parts: if folder.is_some() {
+                LOCAL_PARTS
+            } else {
+                CLOUD_PARTS
+            },
+            folder,
         }
     }
 
@@ -101,16 +126,16 @@ impl AssetStorage {
         &self.store
     }
 
-    /// Streams `body` into storage, refusing it as soon as it is too large, not a known type,
-    /// not allowed or not what it was declared to be. Nothing is left behind on refusal.
+    /// Streams `body` into `uploads/`, refusing it as soon as it is too large, not a known
+    /// type, not allowed or not what it was declared to be. Nothing is left behind on refusal.
     pub async fn ingest<E: std::fmt::Display>(
         &self,
         body: impl Stream<Item = Result<Bytes, E>>,
         declared: &Declared,
         allowed: &[String],
         limit: u64,
-    ) -> Result<Stored, IngestError> {
-        let temp = Path::from(format!("uploads/{}", uuid::Uuid::now_v7()));
+    ) -> Result<Received, IngestError> {
+        let temp = Path::from(format!("{UPLOADS}/{}", uuid::Uuid::now_v7()));
         let (part_size, in_flight) = self.parts;
         let mut upload =
             WriteMultipart::new_with_chunk_size(self.store.put_multipart(&temp).await?, part_size);
@@ -120,9 +145,7 @@ impl AssetStorage {
                 let (sha256, bytes, content_type, head) = received;
                 let size = imagesize::blob_size(&head).ok();
                 let is_image = content_type.starts_with("image/");
-                // Same bytes, same key: overwriting an existing original changes nothing.
-                self.store.rename(&temp, &original_key(&sha256)).await?;
-                Ok(Stored {
+                let file = Stored {
                     sha256,
                     bytes,
                     content_type,
@@ -132,7 +155,8 @@ impl AssetStorage {
                     height: size
                         .filter(|_| is_image)
                         .and_then(|s| u32::try_from(s.height).ok()),
-                })
+                };
+                Ok(Received { file, temp })
             }
             Err(error) => {
                 if let Err(abort) = upload.abort().await {
@@ -141,6 +165,23 @@ impl AssetStorage {
                 let _ = self.store.delete(&temp).await;
                 Err(error)
             }
+        }
+    }
+
+    /// Moves a received file to `originals/<sha256>`. Same bytes, same key: overwriting an
+    /// existing original changes nothing.
+    pub async fn keep(&self, received: &Received) -> Result<(), object_store::Error> {
+        self.store
+            .rename(&received.temp, &original_key(&received.file.sha256))
+            .await
+    }
+
+    /// Deletes a received file that is not kept (refused, or bytes stored already). A file
+    /// that cannot be deleted now is left to [`AssetStorage::sweep_uploads`].
+    pub async fn discard(&self, received: Received) {
+        match self.store.delete(&received.temp).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => tracing::warn!(%e, "could not delete a received upload"),
         }
     }
 
@@ -212,7 +253,8 @@ impl AssetStorage {
         Ok(key)
     }
 
-    /// Removes an original (when its asset is deleted and no other asset has the same bytes).
+    /// Removes an original. Only the store decides when (no asset has these bytes any more,
+    /// checked under the hash's lock).
     pub async fn remove(&self, sha256: &str) -> Result<(), object_store::Error> {
         match self.store.delete(&original_key(sha256)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
@@ -317,7 +359,7 @@ mod tests {
             content_type: Some("image/png".into()),
             filename: Some("hero.png".into()),
         };
-        storage
+        let received = storage
             .ingest(
                 futures::stream::iter(chunks),
                 &declared,
@@ -325,12 +367,22 @@ mod tests {
                 u64::MAX,
             )
             .await
-            .expect("ingested")
+            .expect("ingested");
+        storage.keep(&received).await.expect("kept");
+        received.file
+    }
+
+    /// Storage in a temporary folder, as `herald serve` has by default.
+    fn in_folder() -> (tempfile::TempDir, AssetStorage) {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = LocalFileSystem::new_with_prefix(dir.path()).expect("a folder");
+        let storage = AssetStorage::new(Arc::new(store), Some(dir.path().to_owned()));
+        (dir, storage)
     }
 
     #[tokio::test]
     async fn publishing_copies_the_original_whole_and_only_once() {
-        let storage = AssetStorage::new(Arc::new(InMemory::new()), true);
+        let (_private, storage) = in_folder();
         let bytes = png(3 * 1024 * 1024 + 17);
         let stored = ingest(&storage, bytes.clone()).await;
         assert_eq!((stored.width, stored.height), (Some(2), Some(3)));
@@ -369,7 +421,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_bucket_that_keeps_headers_gets_the_type_and_immutable_caching() {
-        let storage = AssetStorage::new(Arc::new(InMemory::new()), false);
+        let storage = AssetStorage::new(Arc::new(InMemory::new()), None);
         let stored = ingest(&storage, png(4096)).await;
         let public = InMemory::new();
         let key = storage
@@ -401,7 +453,7 @@ mod tests {
 
     #[tokio::test]
     async fn publishing_a_missing_original_fails_and_writes_nothing() {
-        let storage = AssetStorage::new(Arc::new(InMemory::new()), true);
+        let storage = AssetStorage::new(Arc::new(InMemory::new()), None);
         let public = InMemory::new();
         let missing = "0".repeat(64);
         assert!(

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use herald_model::{AssetRules, AssetUse, ErrorCode, FieldError, ValidationErrors};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -87,18 +87,24 @@ fn search_text(filename: &str, alt: Option<&str>) -> String {
 }
 
 impl Store {
-    /// Records a stored file, or returns the asset that already has these bytes. The flag is
-    /// `true` when the asset is new.
+    /// Records a received file, or returns the asset that already has these bytes. The flag
+    /// is `true` when the asset is new; only then has `keep_file` run, which moves the file to
+    /// where originals live. It runs inside the transaction, under the lock of the file's
+    /// hash ([`lock_file`]), so that no [`Store::remove_unrecorded_file`] can take the file
+    /// away before its row exists; if the row is not written after all, the file stays for a
+    /// sweep to remove.
     pub async fn create_asset(
         &self,
         new: NewAsset,
         actor: &Actor,
+        keep_file: impl Future<Output = Result<(), String>>,
     ) -> Result<(Asset, bool), StoreError> {
-        if let Some(existing) = self.asset_by_sha256(&new.sha256).await? {
+        let txn = self.begin_write().await?;
+        lock_file(&txn, &new.sha256).await?;
+        if let Some(existing) = find_by_sha256(&txn, &new.sha256).await? {
             return Ok((existing, false));
         }
         let id = uuid::Uuid::now_v7().to_string();
-        let txn = self.begin_write().await?;
         let asset = Asset {
             id: id.clone(),
             sha256: new.sha256.clone(),
@@ -111,17 +117,8 @@ impl Store {
             created_at: from_micros(now_micros()),
             created_by: actor.id.clone(),
         };
-        let inserted = insert_asset(&txn, asset).await;
-        match inserted {
-            Ok(_) => {}
-            // The same file, uploaded at the same moment by someone else.
-            Err(StoreError::Database(e)) if StoreError::is_unique_violation(&e) => {
-                drop(txn);
-                let existing = self.asset_by_sha256(&new.sha256).await?;
-                return existing.map(|a| (a, false)).ok_or(StoreError::Database(e));
-            }
-            Err(e) => return Err(e),
-        }
+        keep_file.await.map_err(StoreError::Files)?;
+        insert_asset(&txn, asset).await?;
         record(
             &txn,
             actor,
@@ -141,13 +138,40 @@ impl Store {
         Ok((row.into(), true))
     }
 
+    /// Runs `remove_file` when no asset has the bytes `sha256` (any more), under the hash's
+    /// lock so that no upload of the same bytes records them meanwhile. Returns whether it
+    /// ran. For a deleted asset's original, and for the files a sweep finds unrecorded.
+    pub async fn remove_unrecorded_file<E: std::fmt::Display>(
+        &self,
+        sha256: &str,
+        remove_file: impl Future<Output = Result<(), E>>,
+    ) -> Result<bool, StoreError> {
+        let txn = self.begin_write().await?;
+        lock_file(&txn, sha256).await?;
+        if find_by_sha256(&txn, sha256).await?.is_some() {
+            return Ok(false);
+        }
+        remove_file
+            .await
+            .map_err(|e| StoreError::Files(e.to_string()))?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// Which of `hashes` some asset has (a sweep's first, unlocked look).
+    pub async fn recorded_hashes(&self, hashes: &[String]) -> Result<Vec<String>, StoreError> {
+        Ok(assets::Entity::find()
+            .select_only()
+            .column(assets::Column::Sha256)
+            .filter(assets::Column::Sha256.is_in(hashes.iter().map(String::as_str)))
+            .into_tuple()
+            .all(&self.read)
+            .await?)
+    }
+
     /// The asset with these bytes, if any (read from the writer, so a just-created one is seen).
     pub async fn asset_by_sha256(&self, sha256: &str) -> Result<Option<Asset>, StoreError> {
-        Ok(assets::Entity::find()
-            .filter(assets::Column::Sha256.eq(sha256))
-            .one(&self.write)
-            .await?
-            .map(Asset::from))
+        find_by_sha256(&self.write, sha256).await
     }
 
     /// One asset.
@@ -201,7 +225,8 @@ impl Store {
     }
 
     /// Deletes an asset no entry uses; `AssetInUse` names the entries otherwise. Returns the
-    /// deleted asset, whose original the caller removes (no other asset has the same bytes).
+    /// deleted asset, whose original the caller then removes with
+    /// [`Store::remove_unrecorded_file`] (the same bytes may have been uploaded again since).
     pub async fn delete_asset(&self, id: &str, actor: &Actor) -> Result<Asset, StoreError> {
         let txn = self.begin_write().await?;
         let asset: Asset = assets::Entity::find_by_id(id.to_owned())
@@ -262,6 +287,32 @@ async fn users_of_asset(db: &impl ConnectionTrait, id: &str) -> Result<Vec<Strin
 #[derive(Debug, FromQueryResult)]
 struct EntryIdRow {
     id: String,
+}
+
+async fn find_by_sha256(
+    db: &impl ConnectionTrait,
+    sha256: &str,
+) -> Result<Option<Asset>, StoreError> {
+    Ok(assets::Entity::find()
+        .filter(assets::Column::Sha256.eq(sha256))
+        .one(db)
+        .await?
+        .map(Asset::from))
+}
+
+/// Holds, until `txn` ends, the lock of the file with hash `sha256`: recording a file and
+/// removing an unrecorded one take turns. SQLite's write transactions take turns anyway; on
+/// PostgreSQL it is a transaction-scoped advisory lock on the hash.
+async fn lock_file(txn: &DatabaseTransaction, sha256: &str) -> Result<(), StoreError> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [sha256.into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// Inserts an asset exactly as exported (import).

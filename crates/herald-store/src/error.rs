@@ -32,6 +32,10 @@ pub enum StoreError {
     /// lease ran out and another worker claimed them. Nothing was written.
     #[error("the jobs are no longer this worker's: another worker took them over")]
     JobsTakenOver,
+    /// The file storage beside the database (an asset's original) failed while the database
+    /// waited for it; nothing was written.
+    #[error("file storage: {0}")]
+    Files(String),
     /// Stored data that cannot be read back (never expected; logged in full).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

@@ -4,6 +4,7 @@
 
 pub mod cli;
 mod commands;
+pub mod housekeeping;
 pub mod server;
 pub mod settings;
 

@@ -18,6 +18,7 @@ use herald_assets::AssetStorage;
 use herald_auth::jwt::Keys;
 use herald_auth::{Auth, AuthConfig, AuthError, FirstAdmin, SECRET_FILE, load_or_create_secret};
 
+use crate::housekeeping;
 use crate::settings::{Bucket, Secret, Settings};
 
 /// Why the server did not start.
@@ -89,25 +90,38 @@ pub struct Running {
     pub worker: Worker,
 }
 
-/// The publishing worker running inside the server.
+/// The background work inside the server: the publishing worker and the housekeeping.
 #[derive(Debug)]
 pub struct Worker {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    housekeeping: tokio::task::JoinHandle<()>,
 }
 
 impl Worker {
-    /// Starts `publisher`'s worker.
-    pub fn start(publisher: &Publisher) -> Worker {
+    /// Starts `publisher`'s worker, and the housekeeping of the asset store every `sweep`.
+    pub fn start(
+        publisher: &Publisher,
+        store: &Store,
+        assets: &AssetStorage,
+        sweep: std::time::Duration,
+    ) -> Worker {
         let (stop, stopped) = watch::channel(false);
-        let task = publisher.spawn(stopped);
-        Worker { stop, task }
+        let task = publisher.spawn(stopped.clone());
+        let housekeeping = housekeeping::spawn(store.clone(), assets.clone(), sweep, stopped);
+        Worker {
+            stop,
+            task,
+            housekeeping,
+        }
     }
 
     /// Asks the worker to stop and waits until it has: a batch in progress is finished (or,
-    /// after `grace`, left to be resumed from its recorded progress).
+    /// after `grace`, left to be resumed from its recorded progress). A sweep in progress is
+    /// dropped; the next start sweeps again.
     pub async fn stop(self, grace: std::time::Duration) {
         let _ = self.stop.send(true);
+        self.housekeeping.abort();
         let abort = self.task.abort_handle();
         if tokio::time::timeout(grace, self.task).await.is_err() {
             tracing::warn!("the publishing worker did not stop in time; its batch will resume");
@@ -206,10 +220,11 @@ pub fn open_bucket(location: &Bucket) -> Result<PublishBucket, StartError> {
 /// The private store of uploads (`[assets] store`).
 pub fn asset_storage(settings: &Settings) -> Result<AssetStorage, StartError> {
     let private = open_bucket(&settings.assets.store)?;
-    Ok(AssetStorage::new(
-        private.object_store().clone(),
-        matches!(settings.assets.store, Bucket::Folder(_)),
-    ))
+    let folder = match &settings.assets.store {
+        Bucket::Folder(path) => Some(path.clone()),
+        Bucket::Cloud(_) => None,
+    };
+    Ok(AssetStorage::new(private.object_store().clone(), folder))
 }
 
 /// The publishing pipeline on `store`: the bucket of the settings, the CDN purge URL and the
@@ -323,7 +338,12 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         })?;
     let addr = server.addrs().first().copied().unwrap_or(listen);
     let server = server.run();
-    let worker = Worker::start(&publisher);
+    let worker = Worker::start(
+        &publisher,
+        &store,
+        &app_state.assets,
+        housekeeping::SWEEP_EVERY,
+    );
     Ok(Running {
         addr,
         handle: server.handle(),

@@ -456,6 +456,58 @@ async fn the_same_bytes_are_one_asset_even_when_uploaded_at_once() {
     server.stop().await;
 }
 
+/// Deleting an asset while the same bytes are uploaded again, in whatever order the two land:
+/// an asset that exists afterwards always has its original, and no original outlives its last
+/// asset.
+#[actix_web::test]
+async fn deleting_while_the_same_file_is_uploaded_again_never_loses_the_file() {
+    let server = TestServer::start().await;
+    for round in 0..12 {
+        let bytes = png(40, 40, 5_000 + round);
+        let first = upload(&server, bytes.clone(), "race.png", "image/png", None).await;
+        assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+        let id = first.body["id"].as_str().expect("id").to_owned();
+        let path = format!("/api/v1/assets/{id}");
+        let (deleted, again) = tokio::join!(
+            server.send(Method::DELETE, &path, None, &[]),
+            upload(&server, bytes.clone(), "race.png", "image/png", None),
+        );
+        assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+        assert!(again.status.is_success(), "{}", again.text);
+        let sha = first.body["sha256"].as_str().expect("sha256");
+        let again_id = again.body["id"].as_str().expect("id");
+        let exists = server.get(&format!("/api/v1/assets/{again_id}")).await;
+        if exists.status == StatusCode::OK {
+            // Uploaded after the delete: a new asset, whose file must be there.
+            let content = server
+                .client
+                .get(server.url(&format!("/api/v1/assets/{again_id}/content")))
+                .send()
+                .await
+                .expect("an answer");
+            assert_eq!(content.status(), StatusCode::OK, "round {round}");
+            assert_eq!(content.bytes().await.expect("bytes").as_ref(), &bytes[..]);
+            let gone = server
+                .send(
+                    Method::DELETE,
+                    &format!("/api/v1/assets/{again_id}"),
+                    None,
+                    &[],
+                )
+                .await;
+            assert_eq!(gone.status, StatusCode::OK, "{}", gone.text);
+        } else {
+            // Answered with the asset the delete then removed.
+            assert_eq!(exists.status, StatusCode::NOT_FOUND, "{}", exists.text);
+        }
+        assert!(
+            !originals(&server).contains(&sha.to_owned()),
+            "round {round}: the file outlived its last asset"
+        );
+    }
+    server.stop().await;
+}
+
 #[actix_web::test]
 async fn asset_fields_check_type_and_size_and_used_assets_cannot_be_deleted() {
     let server = TestServer::start().await;

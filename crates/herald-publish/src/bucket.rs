@@ -231,6 +231,30 @@ impl Bucket {
         Ok(keys)
     }
 
+    /// In a folder bucket, deletes the temporary files a stopped process left beside objects
+    /// (Herald's `…#herald-…` and `object_store`'s `…#<n>`; no key contains `#`) once they
+    /// are older than `grace`, and returns how many. They are invisible to listings and
+    /// named so that no one guesses them, but a web server serving the folder would serve
+    /// them, and one may hold an entry unpublished since. Cloud buckets have none: an object
+    /// appears whole or not at all.
+    pub async fn sweep_staged(&self, grace: std::time::Duration) -> Result<usize, PublishError> {
+        let Some(folder) = self.folder.clone() else {
+            return Ok(0);
+        };
+        let cutoff = std::time::SystemTime::now()
+            .checked_sub(grace)
+            .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+        tokio::task::spawn_blocking(move || sweep_staged_files(&folder, cutoff))
+            .await
+            .map_err(|e| PublishError::BucketConfig(format!("sweeping the bucket: {e}")))?
+            .map_err(|e| {
+                PublishError::Bucket(object_store::Error::Generic {
+                    store: "LocalFileSystem",
+                    source: e.into(),
+                })
+            })
+    }
+
     /// Whether the bucket answers (`/readyz`): lists at most one object.
     pub async fn check(&self) -> Result<(), PublishError> {
         let mut stream = self.store.list(None);
@@ -239,6 +263,37 @@ impl Bucket {
             Some(Err(error)) => Err(error.into()),
         }
     }
+}
+
+/// Deletes, under `dir` and its subfolders, the files with a `#` in their name last modified
+/// before `cutoff`.
+fn sweep_staged_files(dir: &FsPath, cutoff: std::time::SystemTime) -> std::io::Result<usize> {
+    let mut removed = 0;
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            // Emptied and removed by a concurrent delete.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                folders.push(entry.path());
+            } else if entry.file_name().as_encoded_bytes().contains(&b'#')
+                && entry.metadata()?.modified()? < cutoff
+            {
+                match std::fs::remove_file(entry.path()) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// Writes `body` at `key` under `folder` unless the file holds exactly that already: to a
@@ -283,6 +338,42 @@ fn write_file(folder: &FsPath, key: &str, body: &[u8]) -> Result<(), PublishErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_folder_loses_old_temporary_files_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let bucket = Bucket::folder(dir.path()).expect("a bucket");
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        let file = |name: &str, modified: Option<std::time::SystemTime>| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
+            let file = std::fs::File::create(&path).expect("a file");
+            if let Some(at) = modified {
+                file.set_modified(at).expect("dated");
+            }
+        };
+        file("content/faq/en/a.json", Some(old));
+        file("content/faq/en/a.json#herald-41-7", Some(old));
+        file("assets/abc/hero.png#1", Some(old));
+        file("content/faq/fr/b.json#herald-42-1", None);
+        let hour = std::time::Duration::from_secs(3600);
+        assert_eq!(bucket.sweep_staged(hour).await.expect("swept"), 2);
+        assert!(dir.path().join("content/faq/en/a.json").exists());
+        assert!(
+            !dir.path()
+                .join("content/faq/en/a.json#herald-41-7")
+                .exists()
+        );
+        assert!(!dir.path().join("assets/abc/hero.png#1").exists());
+        assert!(
+            dir.path()
+                .join("content/faq/fr/b.json#herald-42-1")
+                .exists(),
+            "a write in progress is left alone"
+        );
+        let cloud = Bucket::in_memory();
+        assert_eq!(cloud.sweep_staged(hour).await.expect("swept"), 0);
+    }
 
     #[tokio::test]
     async fn many_objects_go_to_a_folder_whole_and_identical_ones_are_left_alone() {

@@ -4,7 +4,7 @@
 //! revoked.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -164,6 +164,26 @@ impl Store {
             .map(|t| t.family_id))
     }
 
+    /// Deletes the sessions whose every refresh token expired before `before`, and returns
+    /// how many tokens went. Choose `before` at least one access-token lifetime ago: an
+    /// access token names its session, and a session that is gone counts as not revoked.
+    pub async fn purge_expired_sessions(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let expired = Query::select()
+            .column(refresh_tokens::Column::FamilyId)
+            .from(refresh_tokens::Entity)
+            .group_by_col(refresh_tokens::Column::FamilyId)
+            .and_having(
+                Func::max(Expr::col(refresh_tokens::Column::ExpiresAt))
+                    .lt(before.timestamp_micros()),
+            )
+            .to_owned();
+        let deleted = refresh_tokens::Entity::delete_many()
+            .filter(refresh_tokens::Column::FamilyId.in_subquery(expired))
+            .exec(&self.write)
+            .await?;
+        Ok(deleted.rows_affected)
+    }
+
     /// Whether the session is revoked (logged out, reused, or its user disabled or given a new
     /// password). Access tokens name their session, so this ends them too.
     pub async fn session_revoked(&self, family_id: &str) -> Result<bool, StoreError> {
@@ -173,5 +193,72 @@ impl Store {
             .count(&self.read)
             .await?;
         Ok(revoked > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::audit::Actor;
+    use crate::users::{NewUser, Role};
+
+    #[tokio::test]
+    async fn only_sessions_expired_in_every_token_are_purged() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("sessions.db").display());
+        let store = Store::connect(&url).await.expect("open");
+        let user = store
+            .create_user(
+                NewUser {
+                    email: "ana@shop.example".to_owned(),
+                    password_hash: "not a real hash".to_owned(),
+                    role: Role::Editor,
+                    content_types: None,
+                },
+                &Actor::system(),
+            )
+            .await
+            .expect("a user");
+        let now = Utc::now();
+        let days = |n: i64| now + TimeDelta::days(n);
+        let over = store
+            .open_session(&user.id, "h1", days(-3))
+            .await
+            .expect("session");
+        // Refreshed once: its first token expired, its live one not.
+        let live = store
+            .open_session(&user.id, "h2", days(-3))
+            .await
+            .expect("session");
+        insert_token(&store.write, &user.id, &live, "h3", days(10))
+            .await
+            .expect("token");
+
+        assert_eq!(
+            store
+                .purge_expired_sessions(days(-4))
+                .await
+                .expect("purged"),
+            0
+        );
+        assert_eq!(
+            store
+                .purge_expired_sessions(days(-1))
+                .await
+                .expect("purged"),
+            1
+        );
+        let left: Vec<String> = refresh_tokens::Entity::find()
+            .all(&store.read)
+            .await
+            .expect("tokens")
+            .into_iter()
+            .map(|t| t.family_id)
+            .collect();
+        assert_eq!(left, [live.clone(), live]);
+        assert!(!left.contains(&over));
+        store.close().await;
     }
 }

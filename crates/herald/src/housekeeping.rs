@@ -1,21 +1,30 @@
-//! Housekeeping inside `herald serve`: every hour, the private asset store loses what no asset
-//! describes. That is uploads the server stopped in the middle of (or received but never
-//! recorded), and originals whose row is gone: a deleted asset whose file could not be removed
-//! at once, or a file kept just before a crash. With several servers on one database each
-//! sweeps; the work is idempotent and every removal of an original is checked under the lock
-//! of its hash (`Store::remove_unrecorded_file`), so a file being recorded is never taken.
+//! Housekeeping inside `herald serve`, every hour:
+//! - the private asset store loses what no asset describes: uploads the server stopped in the
+//!   middle of (or received but never recorded), and originals whose row is gone (a deleted
+//!   asset whose file could not be removed at once, a file kept just before a crash). Every
+//!   removal of an original is checked under the lock of its hash
+//!   (`Store::remove_unrecorded_file`), so a file being recorded is never taken;
+//! - a folder bucket loses the temporary files of writes a stopped process left;
+//! - sessions whose refresh tokens all expired are deleted (each refresh adds a row).
+//!
+//! With several servers on one database each does the same; all of it is idempotent.
 
 use std::time::Duration;
 
 use herald_assets::AssetStorage;
+use herald_publish::Bucket;
 use herald_store::Store;
 use tokio::sync::watch;
 
 /// How often the store is swept.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
-/// How old a file under `uploads/` must be to count as abandoned: far longer than any upload
-/// within the size limit takes (a stalled upload's connection times out long before).
-pub const UPLOAD_GRACE: Duration = Duration::from_secs(60 * 60);
+/// How old a temporary file (an upload, a write to a folder bucket) must be to count as
+/// abandoned: far longer than any write takes (a stalled upload's connection times out long
+/// before).
+pub const TEMPORARY_GRACE: Duration = Duration::from_secs(60 * 60);
+/// How long after its last token expired a session is kept: longer than any access token
+/// lives, so that no valid access token names a session that is gone.
+pub const SESSION_GRACE: Duration = Duration::from_secs(2 * 24 * 60 * 60);
 /// Hashes looked up in the database at once.
 const HASHES_PER_QUERY: usize = 500;
 
@@ -53,35 +62,62 @@ pub async fn sweep_assets(
     Ok(swept)
 }
 
-/// Sweeps every `every` (the first time one minute after the start, or `every` if shorter)
-/// until `stopped` turns true. Failures are logged and tried again next time.
-pub fn spawn(
-    store: Store,
-    assets: AssetStorage,
-    every: Duration,
-    mut stopped: watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut wait = every.min(Duration::from_secs(60));
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = stopped.wait_for(|stop| *stop) => return,
-            }
-            wait = every;
-            match sweep_assets(&store, &assets, UPLOAD_GRACE).await {
-                Ok(swept) if swept == Swept::default() => {
-                    tracing::debug!("asset store swept: nothing to remove");
-                }
-                Ok(swept) => tracing::info!(
-                    uploads = swept.uploads,
-                    originals = swept.originals,
-                    "asset store swept: removed files no asset describes"
-                ),
-                Err(error) => tracing::warn!(%error, "sweeping the asset store failed"),
-            }
+/// What housekeeping works on.
+#[derive(Debug, Clone)]
+pub struct Housekeeping {
+    pub store: Store,
+    pub assets: AssetStorage,
+    pub bucket: Bucket,
+    /// The access-token lifetime: sessions are kept at least this long after they expire.
+    pub access_ttl: Duration,
+}
+
+impl Housekeeping {
+    /// One round of everything; each part's failure is logged, and the others still run.
+    pub async fn run(&self) {
+        match sweep_assets(&self.store, &self.assets, TEMPORARY_GRACE).await {
+            Ok(swept) if swept == Swept::default() => {}
+            Ok(swept) => tracing::info!(
+                uploads = swept.uploads,
+                originals = swept.originals,
+                "asset store swept: removed files no asset describes"
+            ),
+            Err(error) => tracing::warn!(%error, "sweeping the asset store failed"),
         }
-    })
+        match self.bucket.sweep_staged(TEMPORARY_GRACE).await {
+            Ok(0) => {}
+            Ok(files) => tracing::info!(files, "bucket swept: removed abandoned temporary files"),
+            Err(error) => tracing::warn!(%error, "sweeping the bucket folder failed"),
+        }
+        let before = chrono::Utc::now()
+            - chrono::TimeDelta::from_std(SESSION_GRACE.max(self.access_ttl))
+                .unwrap_or(chrono::TimeDelta::MAX);
+        match self.store.purge_expired_sessions(before).await {
+            Ok(0) => {}
+            Ok(tokens) => tracing::info!(tokens, "expired sessions deleted"),
+            Err(error) => tracing::warn!(%error, "deleting expired sessions failed"),
+        }
+    }
+
+    /// Runs every `every` (the first time one minute after the start, or `every` if shorter)
+    /// until `stopped` turns true.
+    pub fn spawn(
+        self,
+        every: Duration,
+        mut stopped: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut wait = every.min(Duration::from_secs(60));
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stopped.wait_for(|stop| *stop) => return,
+                }
+                wait = every;
+                self.run().await;
+            }
+        })
+    }
 }
 
 #[cfg(test)]

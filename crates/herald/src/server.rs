@@ -18,7 +18,7 @@ use herald_assets::AssetStorage;
 use herald_auth::jwt::Keys;
 use herald_auth::{Auth, AuthConfig, AuthError, FirstAdmin, SECRET_FILE, load_or_create_secret};
 
-use crate::housekeeping;
+use crate::housekeeping::{self, Housekeeping};
 use crate::settings::{Bucket, Secret, Settings};
 
 /// Why the server did not start.
@@ -99,16 +99,15 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Starts `publisher`'s worker, and the housekeeping of the asset store every `sweep`.
+    /// Starts `publisher`'s worker, and `housekeeping` every `every`.
     pub fn start(
         publisher: &Publisher,
-        store: &Store,
-        assets: &AssetStorage,
-        sweep: std::time::Duration,
+        housekeeping: Housekeeping,
+        every: std::time::Duration,
     ) -> Worker {
         let (stop, stopped) = watch::channel(false);
         let task = publisher.spawn(stopped.clone());
-        let housekeeping = housekeeping::spawn(store.clone(), assets.clone(), sweep, stopped);
+        let housekeeping = housekeeping.spawn(every, stopped);
         Worker {
             stop,
             task,
@@ -338,12 +337,13 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         })?;
     let addr = server.addrs().first().copied().unwrap_or(listen);
     let server = server.run();
-    let worker = Worker::start(
-        &publisher,
-        &store,
-        &app_state.assets,
-        housekeeping::SWEEP_EVERY,
-    );
+    let housekeeping = Housekeeping {
+        store: store.clone(),
+        assets: app_state.assets.clone(),
+        bucket: publisher.bucket().clone(),
+        access_ttl: settings.auth.access_ttl,
+    };
+    let worker = Worker::start(&publisher, housekeeping, housekeeping::SWEEP_EVERY);
     Ok(Running {
         addr,
         handle: server.handle(),

@@ -53,6 +53,36 @@ fn sign(secret: &str, kid: &str, claims: &Claims) -> String {
     .expect("a signed token")
 }
 
+/// Housekeeping deletes a session only once every one of its refresh tokens has expired.
+#[actix_web::test]
+async fn expired_sessions_are_purged_and_live_ones_kept() {
+    let server = TestServer::start().await;
+    let session = login_raw(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(session.status, StatusCode::OK, "{}", session.text);
+    let first = session.body["refresh_token"].as_str().expect("refresh");
+    let refreshed = refresh(&server, first).await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text);
+    let live = refreshed.body["refresh_token"].as_str().expect("refresh");
+
+    // Nothing has expired: nothing goes, and the live token still works.
+    let now = chrono::Utc::now();
+    let purged = server.store().purge_expired_sessions(now).await;
+    assert_eq!(purged.expect("purged"), 0);
+    let again = refresh(&server, live).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    let live = again.body["refresh_token"].as_str().expect("refresh");
+
+    // Seen from beyond the tokens' 14 days, both sessions (the test's own sign-in and this
+    // one, three tokens) have expired: all their rows go, and the last token is unknown.
+    let later = now + chrono::TimeDelta::days(15);
+    let purged = server.store().purge_expired_sessions(later).await;
+    assert!(purged.expect("purged") >= 3);
+    refresh(&server, live)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    server.stop().await;
+}
+
 #[actix_web::test]
 async fn sign_in_refresh_rotation_reuse_and_sign_out() {
     let server = TestServer::start().await;

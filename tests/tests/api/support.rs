@@ -490,6 +490,11 @@ impl TestServer {
         job
     }
 
+    /// The server's store, for what no route does (housekeeping).
+    pub(crate) fn store(&self) -> &herald_store::Store {
+        self.store.as_ref().expect("the server is running")
+    }
+
     /// Stops the server gracefully and drops its PostgreSQL database.
     pub(crate) async fn stop(mut self) {
         self.handle.stop(true).await;

@@ -409,6 +409,63 @@ async fn a_rebuild_restores_the_bucket() {
     server.stop().await;
 }
 
+/// What no live entry shows any more (here an entry whose publication the database lost
+/// without a job recording it) leaves the listings and the bucket with a rebuild.
+#[actix_web::test]
+async fn a_rebuild_takes_out_what_no_live_entry_shows() {
+    use sea_orm::ConnectionTrait;
+
+    let server = TestServer::start().await;
+    let mut entries = Vec::new();
+    for question in ["Gift wrap?", "Price match?", "Student discount?"] {
+        let entry = server.create("faq", &faq(question)).await;
+        server.publish_now("faq", &entry["id"]).await;
+        entries.push(entry);
+    }
+    let gone = &entries[1];
+    let slug = gone["slug"].as_str().expect("slug").to_owned();
+    let before = server.bucket_keys().await;
+    assert!(before.iter().any(|k| k.ends_with(&format!("/{slug}.json"))));
+
+    let db = sea_orm::Database::connect(server.database_url.as_str())
+        .await
+        .expect("the database");
+    let id = gone["id"].as_str().expect("id");
+    db.execute_unprepared(&format!(
+        "UPDATE entries SET published_version = NULL, published_slug = NULL, \
+         published_at = NULL WHERE id = '{id}'"
+    ))
+    .await
+    .expect("unpublished behind the worker's back");
+    db.close().await.expect("closed");
+
+    let accepted = server
+        .post("/api/v1/publish/rebuild", &json!({"type": "faq"}))
+        .await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.text);
+    let job = server.wait_job(&accepted.body["id"]).await;
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(job["result"]["written_count"], 2);
+    let after = server.bucket_keys().await;
+    assert!(
+        !after.iter().any(|k| k.ends_with(&format!("/{slug}.json"))),
+        "the object no entry shows is gone: {after:?}"
+    );
+    for kept in [&entries[0], &entries[2]] {
+        let slug = kept["slug"].as_str().expect("slug");
+        assert!(after.iter().any(|k| k.ends_with(&format!("/{slug}.json"))));
+    }
+    for key in after.iter().filter(|k| k.contains("/index")) {
+        let page = server.object(key).await;
+        assert!(
+            !page.to_string().contains(&slug),
+            "{key} still lists it: {page}"
+        );
+    }
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}
+
 #[actix_web::test]
 async fn the_cdn_and_webhooks_hear_of_every_batch_signed() {
     let purge = Receiver::start(204);

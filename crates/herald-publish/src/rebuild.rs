@@ -17,6 +17,8 @@ use crate::{PublishError, sync};
 
 /// Entries rendered and recorded per step.
 const CHUNK: usize = 500;
+/// Objects read at once when looking for those no live entry shows.
+const STALE_PAGE: u64 = 2_000;
 /// Entries that could not be rendered, listed in the result (at most).
 const MAX_SKIPPED: usize = 100;
 
@@ -260,19 +262,37 @@ pub(crate) async fn run(
                 .map(|(locale, _)| (e.type_name.as_str(), locale.as_str(), e.slug.as_str()))
         })
         .collect();
-    let stale: Vec<SlotChange> = store
-        .object_keys(scope)
-        .await?
-        .into_iter()
-        .filter(|o| !wanted.contains(&(o.type_name.as_str(), o.locale.as_str(), o.slug.as_str())))
-        .map(|o| SlotChange {
-            type_name: o.type_name.clone(),
-            locale: o.locale.clone(),
-            slug: o.slug.clone(),
-            old: Some(o),
-            new: None,
-        })
-        .collect();
+    let mut stale: Vec<SlotChange> = Vec::new();
+    for (type_name, locale) in store.object_groups(scope).await? {
+        let mut after: Option<String> = None;
+        loop {
+            let page = store
+                .objects_after(&type_name, &locale, after.as_deref(), STALE_PAGE)
+                .await?;
+            let last_page = page.len() < STALE_PAGE as usize;
+            after = page.last().map(|o| o.slug.clone());
+            stale.extend(
+                page.into_iter()
+                    .filter(|o| {
+                        !wanted.contains(&(
+                            o.type_name.as_str(),
+                            o.locale.as_str(),
+                            o.slug.as_str(),
+                        ))
+                    })
+                    .map(|o| SlotChange {
+                        type_name: o.type_name.clone(),
+                        locale: o.locale.clone(),
+                        slug: o.slug.clone(),
+                        old: Some(o),
+                        new: None,
+                    }),
+            );
+            if last_page {
+                break;
+            }
+        }
+    }
     let types: BTreeSet<String> = match scope {
         Some(type_name) => [type_name.to_owned()].into(),
         None => schemas.names().map(str::to_owned).collect(),

@@ -363,16 +363,41 @@ impl Store {
         Ok(found)
     }
 
-    /// The key of every object (of one type, or all), to find those a rebuild no longer wants.
-    pub async fn object_keys(
+    /// The (type, locale) pairs that have objects (of one type, or all).
+    pub async fn object_groups(
         &self,
         type_name: Option<&str>,
-    ) -> Result<Vec<PublishedObject>, StoreError> {
-        let mut select = published_entries::Entity::find();
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut select = published_entries::Entity::find()
+            .select_only()
+            .column(published_entries::Column::TypeName)
+            .column(published_entries::Column::Locale)
+            .distinct();
         if let Some(type_name) = type_name {
             select = select.filter(published_entries::Column::TypeName.eq(type_name));
         }
+        Ok(select.into_tuple().all(&self.read).await?)
+    }
+
+    /// Up to `limit` objects of a type and locale whose slug comes after `after`, in slug
+    /// order: a rebuild pages through them to find those it no longer wants, without holding
+    /// every row at once.
+    pub async fn objects_after(
+        &self,
+        type_name: &str,
+        locale: &str,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<PublishedObject>, StoreError> {
+        let mut select = published_entries::Entity::find()
+            .filter(published_entries::Column::TypeName.eq(type_name))
+            .filter(published_entries::Column::Locale.eq(locale));
+        if let Some(after) = after {
+            select = select.filter(published_entries::Column::Slug.gt(after));
+        }
         Ok(select
+            .order_by_asc(published_entries::Column::Slug)
+            .limit(limit)
             .all(&self.read)
             .await?
             .into_iter()

@@ -169,11 +169,6 @@ impl Store {
             .await?)
     }
 
-    /// The asset with these bytes, if any (read from the writer, so a just-created one is seen).
-    pub async fn asset_by_sha256(&self, sha256: &str) -> Result<Option<Asset>, StoreError> {
-        find_by_sha256(&self.write, sha256).await
-    }
-
     /// One asset.
     pub async fn asset(&self, id: &str) -> Result<Asset, StoreError> {
         assets::Entity::find_by_id(id.to_owned())

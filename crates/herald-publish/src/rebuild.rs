@@ -41,12 +41,12 @@ fn placements(
     locales: &Locales,
     live: &[LiveEntry],
 ) -> HashMap<String, Vec<(String, Option<String>)>> {
-    let mut by_slug: HashMap<(&str, &str), Vec<LiveEntry>> = HashMap::new();
+    let mut by_slug: HashMap<(&str, &str), Vec<&LiveEntry>> = HashMap::new();
     for entry in live {
         by_slug
             .entry((entry.type_name.as_str(), entry.slug.as_str()))
             .or_default()
-            .push(entry.clone());
+            .push(entry);
     }
     let mut shown: HashMap<String, Vec<(String, Option<String>)>> = HashMap::new();
     for ((type_name, slug), entries) in &by_slug {

@@ -34,12 +34,13 @@ pub(crate) fn desired(
     localized: bool,
     locale: &str,
     slug: &str,
-    live: &[LiveEntry],
+    live: &[impl std::borrow::Borrow<LiveEntry>],
 ) -> Option<ObjectSource> {
     for candidate in chain(locales, localized, locale) {
         let winner = live
             .iter()
-            .filter(|e| e.locale == candidate && e.slug == slug)
+            .map(std::borrow::Borrow::borrow)
+            .filter(|e: &&LiveEntry| e.locale == candidate && e.slug == slug)
             .min_by(|a, b| a.id.cmp(&b.id));
         if let Some(entry) = winner {
             return Some(ObjectSource {

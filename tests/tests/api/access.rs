@@ -48,7 +48,8 @@ fn rule(method: &Method, path: &str) -> Option<Access> {
         ("GET", p) if p.starts_with("/api/v1/publish/jobs") => Viewer,
         ("POST", "/api/v1/publish/rebuild") => Admin,
         ("POST", "/api/v1/assets") => Editor,
-        ("POST", "/api/v1/render/markdown") => Editor,
+        // Not in the contract's table: it reads no stored data, so every role may preview.
+        ("POST", "/api/v1/render/markdown") => Viewer,
         ("GET", p) if p.starts_with("/api/v1/assets") => Editor,
         ("DELETE", "/api/v1/assets/{id}") => Editor,
         _ => return None,

@@ -32,7 +32,7 @@ async fn the_admin_ui_is_served_with_a_strict_policy() {
 }
 
 #[actix_web::test]
-async fn markdown_is_rendered_and_sanitized_for_editors() {
+async fn markdown_is_rendered_and_sanitized_for_every_role() {
     let server = TestServer::start().await;
     let rendered = server
         .post(
@@ -50,14 +50,23 @@ async fn markdown_is_rendered_and_sanitized_for_editors() {
         .user_token("viewer-render@shop.example", "viewer", None)
         .await;
     let bearer = format!("Bearer {viewer}");
-    let refused = server
+    // A viewer reading an entry sees its Markdown preview too: the route reads no stored data.
+    let allowed = server
         .send(
             Method::POST,
             "/api/v1/render/markdown",
-            Some(&json!({"markdown": "hi"})),
+            Some(&json!({"markdown": "**hi**"})),
             &[("authorization", &bearer)],
         )
         .await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.text);
+    assert!(
+        allowed.body["html"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("<strong>hi</strong>"),
+        "{}",
+        allowed.text
+    );
     server.stop().await;
 }

@@ -147,6 +147,7 @@ test('a marketer creates a promo banner with a product, an image, fixes validati
   await page.getByRole('heading', { name: 'New promo banner' }).waitFor();
 
   // Too long: the API refuses it and the error shows at the headline field.
+  assert((await page.getByLabel('Headline').getAttribute('aria-required')) === 'true', 'a required field says so');
   await page.getByLabel('Headline').fill('Autumn sale: '.padEnd(95, '!'));
   await page.getByLabel('Body').fill('Up to **40 %** off [trail shoes](https://shop.example/trail).');
   await page.locator('.markdown-preview strong').waitFor();
@@ -177,11 +178,12 @@ test('a marketer creates a promo banner with a product, an image, fixes validati
   await page.getByRole('button', { name: 'Create draft' }).click();
   const emptyItem = page.locator('[data-path="fields.products[1]"] > .field-error');
   await emptyItem.waitFor();
-  assert((await emptyItem.textContent()).includes('Item 2 is empty'), `the empty item is reported at its index: ${await emptyItem.textContent()}`);
+  assert((await emptyItem.textContent()).includes('Product 2 is empty'), `the empty item is reported at its index: ${await emptyItem.textContent()}`);
   assert((await page.locator('[data-path="fields.products[0]"] > .field-error').isHidden()), 'the first item has no error');
   const discountError = page.locator('[data-path="fields.discount"] .field-error');
   assert((await discountError.textContent()).includes('whole number'), `the bad number is reported: ${await discountError.textContent()}`);
-  await page.getByRole('button', { name: 'Remove item 2' }).click();
+  assert((await page.getByLabel('Product 2', { exact: true }).count()) === 1, 'list items are numbered in their labels');
+  await page.getByRole('button', { name: 'Remove product 2' }).click();
   await page.getByLabel('Discount (%)').fill('');
 
   await page.getByRole('button', { name: 'Create draft' }).click();
@@ -221,11 +223,29 @@ test('a viewer sees no edit or publish buttons, and the API refuses their edits 
     assert((await page.getByRole('button', { name, exact: true }).count()) === 0, `no ${name} button`);
   }
   assert(await page.getByLabel('Headline').isDisabled(), 'fields are read-only');
+  // The Markdown preview works for viewers too, and the image (uploads are editor+) is
+  // described from the published JSON instead of an error.
+  await page.locator('.markdown-preview strong', { hasText: '40 %' }).waitFor();
+  const info = page.locator('[data-path="fields.hero"] .asset-info');
+  await info.waitFor();
+  assert((await info.textContent()).includes('autumn.png'), `the image is described: ${await info.textContent()}`);
+  assert((await page.locator('.asset-preview .error').count()) === 0, 'no error for the image');
   await page.screenshot({ path: path.join(shots, 'viewer.png') });
   const viewer = await client(server.base, VIEWER.email, VIEWER.password);
   const current = await viewer('GET', `/entries/promo_banner/${shared.banner}`);
   const refused = await viewer('PATCH', `/entries/promo_banner/${shared.banner}`, { fields: { headline: 'Hacked' } }, { 'If-Match': current.etag, 'Content-Type': 'application/merge-patch+json' });
   assert(refused.status === 403, `the API refuses a viewer's edit: ${refused.status}`);
+  for (const step of ['submit', 'approve', 'reject', 'publish', 'unpublish']) {
+    const r = await viewer('POST', `/entries/promo_banner/${shared.banner}/${step}`, {}, { 'If-Match': current.etag });
+    assert(r.status === 403 && r.body.error.code === 'forbidden', `the API refuses a viewer's ${step}: ${r.status}`);
+  }
+  const created = await viewer('POST', '/entries/promo_banner', { fields: { headline: 'Sneaky' } });
+  assert(created.status === 403, `the API refuses a viewer's new entry: ${created.status}`);
+  const unchanged = await admin('GET', `/entries/promo_banner/${shared.banner}`);
+  assert(unchanged.body.version === current.body.version && unchanged.body.status === current.body.status, 'nothing changed');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Promo banner' }).click();
+  await page.getByRole('link', { name: 'Autumn sale' }).waitFor();
+  assert((await page.getByRole('link', { name: 'New promo banner' }).count()) === 0, 'no New link for a viewer');
   await context.close();
 });
 
@@ -257,6 +277,80 @@ test('a save conflict between two sessions is shown, slug included, not lost', a
   assert(stored.body.slug === 'autumn-sale-2026', `their slug is kept, as the dialog said: ${stored.body.slug}`);
   await one.close();
   await two.close();
+});
+
+test('what is typed while a save is under way stays unsaved, and leaving warns', async () => {
+  const marie = await client(server.base, MARKETER.email, MARKETER.password);
+  const made = await marie('POST', '/entries/promo_banner', { fields: { headline: 'Typing race' } });
+  assert(made.status === 201, `create: ${made.status} ${JSON.stringify(made.body)}`);
+  const id = made.body.id;
+  const context = await newContext();
+  const page = await signIn(context, MARKETER);
+  await openEntry(page, 'promo_banner', id, /Typing race/);
+  let release;
+  const held = new Promise((r) => {
+    release = r;
+  });
+  await page.route(`**/api/v1/entries/promo_banner/${id}`, async (route) => {
+    if (route.request().method() === 'PUT') await held;
+    await route.continue();
+  });
+  await page.getByLabel('Button text').fill('Sent');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByLabel('Button text').fill('Typed while saving');
+  release();
+  await page.getByText(/changes made since are not saved yet/).waitFor();
+  assert((await page.locator('.save-state.dirty').count()) === 1, 'still marked unsaved');
+  const stored = (await admin('GET', `/entries/promo_banner/${id}`)).body;
+  assert(stored.fields.cta_label === 'Sent', `what was sent is saved: ${stored.fields.cta_label}`);
+  let asked = '';
+  page.once('dialog', (d) => {
+    asked = d.message();
+    d.dismiss();
+  });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+  await sleep(300);
+  assert(asked.includes('unsaved changes'), `leaving warns: ${asked}`);
+  assert((await page.getByLabel('Button text').inputValue()) === 'Typed while saving', 'the text is still there');
+  await page.unroute(`**/api/v1/entries/promo_banner/${id}`);
+  await context.close();
+});
+
+test('list items get nested defaults, and moving one keeps what is half-typed in the others', async () => {
+  const context = await newContext();
+  const page = await signIn(context, MARKETER);
+  await page.goto(`${server.base}/admin/#/entries/landing_page/new`);
+  await page.getByRole('heading', { name: 'New landing page' }).waitFor();
+  assert((await page.getByLabel('Page name').getAttribute('aria-required')) === 'true', 'the page name is required');
+  const sections = page.locator('fieldset[data-path="fields.sections"]');
+  const described = await sections.getAttribute('aria-describedby');
+  assert(described && (await page.locator(`[id="${described.split(' ')[0]}"]`).textContent()).includes('The blocks of the page'), `the list is described by its help: ${described}`);
+  await page.getByRole('button', { name: 'Add section' }).click();
+  await page.getByRole('button', { name: 'Add section' }).click();
+  const at = (i, name) => page.locator(`[data-path="fields.sections[${i}].${name}"]`).locator('input, select').first();
+  for (const i of [0, 1]) {
+    assert((await at(i, 'columns').inputValue()) === '4', `section ${i + 1} has the default columns`);
+    assert((await at(i, 'theme').inputValue()) === 'light', `section ${i + 1} has the default theme`);
+    assert((await at(i, 'newsletter_list').inputValue()) === 'general', `section ${i + 1} has the default newsletter list`);
+    assert((await at(i, 'kind').getAttribute('aria-required')) === 'true', 'a required select says so');
+  }
+  await at(0, 'heading').fill('First');
+  await at(1, 'heading').fill('Second');
+  await at(1, 'columns').fill('');
+  await at(1, 'columns').focus();
+  await page.keyboard.type('1e');
+  assert(await at(1, 'columns').evaluate((el) => el.validity.badInput), 'half-typed number');
+  await page.getByRole('button', { name: 'Move section 2 up' }).click();
+  assert((await at(0, 'heading').inputValue()) === 'Second', 'the item moved');
+  assert(await at(0, 'columns').evaluate((el) => el.validity.badInput), 'the half-typed number moved with it');
+  assert((await at(1, 'heading').inputValue()) === 'First', 'the other item moved down');
+  assert((await page.locator('fieldset[data-path="fields.sections[0]"] > legend').textContent()).startsWith('Section 1'), 'labels are renumbered');
+  await page.getByLabel('Page name').fill('Spring landing');
+  await page.getByRole('button', { name: 'Create draft' }).click();
+  const error = page.locator('[data-path="fields.sections[0].columns"] .field-error');
+  await error.waitFor();
+  assert((await error.textContent()).includes('whole number'), `the error is at the moved item: ${await error.textContent()}`);
+  await context.close();
 });
 
 test('history shows a side-by-side diff, and restoring asks before dropping unsaved edits', async () => {

@@ -94,6 +94,10 @@ window.addEventListener('hashchange', () => {
   render();
 });
 
+window.addEventListener('herald:address', () => {
+  lastHash = location.hash;
+});
+
 window.addEventListener('beforeunload', (event) => {
   if (leaveMessage()) {
     event.preventDefault();

@@ -43,6 +43,12 @@ export function go(path, params) {
   location.hash = qs ? `${path}?${qs}` : path;
 }
 
+/** Changes the address without showing another view (a new entry that was just created). */
+export function replaceHash(hash) {
+  history.replaceState(null, '', hash);
+  window.dispatchEvent(new Event('herald:address'));
+}
+
 /** Something that vetoes leaving the page (unsaved edits): returns a message or null. */
 let guard = null;
 export function setLeaveGuard(fn) {

@@ -3,6 +3,10 @@
 // While saving, `report(path, message)` collects what the browser can tell is wrong before
 // asking the server (a number that is not one, invalid JSON, an empty list item): such a value
 // is shown beside its field instead of being silently dropped or sent half-typed.
+//
+// A widget's `path` (`fields.products[2]`) is a function: the index of a list item changes when
+// items are moved or removed, and the widgets are moved with their item rather than rebuilt, so
+// that nothing half-typed in them (a number that is not one yet, unfinished JSON) is lost.
 
 import { api, assetUrl, call, contentTypes, query } from '../api.js';
 import { h, uid } from '../dom.js';
@@ -10,42 +14,94 @@ import { child } from './paths.js';
 
 const labelOf = (field) => field.label || field.name.replace(/_/g, ' ');
 const ignore = () => {};
+const pathFn = (path) => (typeof path === 'function' ? path : () => path);
 
-/** A labelled field with help, an error slot and, optionally, a counter. */
+/** The value a new entry, list item or object starts with: the schema's defaults, at every depth. */
+export function defaultValue(field) {
+  if (!field) return undefined;
+  if (field.type === 'object') {
+    const out = {};
+    for (const f of field.fields || []) {
+      const v = defaultValue(f);
+      if (v !== undefined) out[f.name] = v;
+    }
+    if (field.default && typeof field.default === 'object') Object.assign(out, structuredClone(field.default));
+    return Object.keys(out).length ? out : undefined;
+  }
+  return field.default === undefined || field.default === null ? undefined : structuredClone(field.default);
+}
+
+/** The `fields` a new entry of the type starts with. */
+export function defaultFields(type) {
+  return defaultValue({ type: 'object', fields: type.fields }) || {};
+}
+
+/** A size for people: 512 bytes, 48.2 KB, 3.4 MB (1 KB = 1024 bytes). */
+export function formatBytes(n) {
+  const bytes = Number(n);
+  if (!Number.isFinite(bytes)) return '';
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
+/**
+ * A labelled field with help, an error slot and, optionally, a counter. A single control is
+ * described by the help and the error and says whether it is required; a group (list, object)
+ * is a fieldset named by its legend and described by its help and error.
+ */
 function wrap(field, path, ctx, control, inputId, extra = null) {
   const helpId = uid('help');
   const errId = uid('err');
   const errors = h('div', { class: 'field-error', id: errId, hidden: true, role: 'alert' });
   ctx.slots.register(path, errors);
   const isGroup = !inputId;
-  // Only a single control is described by the help and error; a group's legend names it.
+  const describedBy = `${field.help ? helpId : ''} ${errId}`.trim();
   const target = isGroup ? null : control.matches('input, textarea, select') ? control : control.querySelector(`#${inputId}`);
-  if (target) target.setAttribute('aria-describedby', `${field.help ? helpId : ''} ${errId}`.trim());
-  else if (isGroup) control.setAttribute('aria-describedby', `${field.help ? helpId : ''} ${errId}`.trim());
+  if (target) {
+    target.setAttribute('aria-describedby', describedBy);
+    if (field.required) target.setAttribute('aria-required', 'true');
+  }
+  const star = field.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null;
   const title = isGroup
-    ? h('legend', {}, labelOf(field), field.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null)
-    : h('label', { for: inputId }, labelOf(field), field.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null);
-  return h(
+    ? h('legend', {}, h('span', { class: 'label-text' }, labelOf(field)), star, field.required ? h('span', { class: 'visually-hidden' }, ' (required)') : null)
+    : h('label', { for: inputId }, h('span', { class: 'label-text' }, labelOf(field)), star);
+  const el = h(
     isGroup ? 'fieldset' : 'div',
-    { class: `field field-${field.type}`, dataset: { path } },
+    { class: `field field-${field.type}`, dataset: { path: path() }, 'aria-describedby': isGroup ? describedBy : undefined },
     title,
     field.help ? h('p', { class: 'help', id: helpId }, field.help) : null,
     control,
     extra,
     errors,
   );
+  el.pathOf = path; // read again by a list when its items move
+  return el;
 }
 
+/**
+ * The visible count, and a polite announcement only near or past the limit, once typing
+ * pauses (announcing every keystroke would drown what a screen reader user types).
+ */
 function counter(input, max, min) {
-  const out = h('span', { class: 'counter', 'aria-live': 'polite' });
+  const out = h('span', { class: 'counter' });
+  const live = h('span', { class: 'visually-hidden', 'aria-live': 'polite' });
+  let timer = null;
   const update = () => {
     const n = [...input.value].length;
     out.textContent = max ? `${n} / ${max}` : `${n} characters`;
     out.classList.toggle('over', Boolean((max && n > max) || (min && n > 0 && n < min)));
+    if (!max) return;
+    clearTimeout(timer);
+    const near = n >= max - Math.max(5, Math.ceil(max * 0.1));
+    timer = setTimeout(() => {
+      const say = !near ? '' : n > max ? `${n - max} characters over the limit of ${max}` : `${max - n} characters left`;
+      if (live.textContent !== say) live.textContent = say;
+    }, 700);
   };
   input.addEventListener('input', update);
   update();
-  return out;
+  return h('span', {}, out, live);
 }
 
 function textWidget(field, value, path, ctx, multiline) {
@@ -68,7 +124,8 @@ function textWidget(field, value, path, ctx, multiline) {
 }
 
 function markdownPreview(input) {
-  const out = h('div', { class: 'markdown-preview', 'aria-live': 'polite' });
+  // Not a live region: re-reading the whole preview after each pause in typing is noise.
+  const out = h('div', { class: 'markdown-preview' });
   let timer = null;
   let seq = 0;
   const render = async () => {
@@ -100,7 +157,7 @@ function numberWidget(field, value, path, ctx) {
     get: (report = ignore) => {
       // A type="number" input reads '' for text that is not a number: say so, do not drop it.
       if (input.validity.badInput) {
-        report(path, field.type === 'integer' ? 'Enter a whole number, such as 25.' : 'Enter a number, such as 19.90 (with a dot).');
+        report(path(), field.type === 'integer' ? 'Enter a whole number, such as 25.' : 'Enter a number, such as 19.90 (with a dot).');
         return undefined;
       }
       if (input.value === '') return field.required ? null : undefined;
@@ -110,30 +167,35 @@ function numberWidget(field, value, path, ctx) {
   };
 }
 
-/** datetime values are RFC 3339; the input shows local time. */
+/** datetime values are RFC 3339; the input shows local time, to the second. */
 function toLocalInput(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
   const pad = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 function dateWidget(field, value, path, ctx) {
   const id = uid('in');
   const isDateTime = field.type === 'datetime';
-  const input = h('input', { id, type: isDateTime ? 'datetime-local' : 'date' });
+  const input = h('input', { id, type: isDateTime ? 'datetime-local' : 'date', step: isDateTime ? '1' : undefined });
   input.value = value ? (isDateTime ? toLocalInput(value) : value) : '';
+  // What the input shows for the stored value: while it still shows that, the stored string is
+  // sent back as it is (the input cannot show its milliseconds or its offset, and rewriting
+  // it would make an untouched field look changed in every save, conflict and history diff).
+  const shown = input.value;
   input.addEventListener('input', ctx.changed);
   const note = isDateTime ? h('span', { class: 'counter' }, `Your local time (${Intl.DateTimeFormat().resolvedOptions().timeZone})`) : null;
   return {
     el: wrap(field, path, ctx, input, id, note),
     get: (report = ignore) => {
       if (input.validity.badInput) {
-        report(path, isDateTime ? 'Enter a complete date and time.' : 'Enter a complete date.');
+        report(path(), isDateTime ? 'Enter a complete date and time.' : 'Enter a complete date.');
         return undefined;
       }
+      if (input.value === shown && value !== undefined && value !== null && value !== '') return value;
       if (!input.value) return undefined;
-      return isDateTime ? new Date(input.value).toISOString() : input.value;
+      return isDateTime ? new Date(input.value).toISOString().replace('.000Z', 'Z') : input.value;
     },
   };
 }
@@ -171,7 +233,7 @@ function jsonWidget(field, value, path, ctx) {
       try {
         return JSON.parse(input.value);
       } catch (e) {
-        report(path, `Not valid JSON: ${e.message}`);
+        report(path(), `Not valid JSON: ${e.message}`);
         return undefined;
       }
     },
@@ -179,7 +241,7 @@ function jsonWidget(field, value, path, ctx) {
 }
 
 function objectWidget(field, value, path, ctx) {
-  const children = (field.fields || []).map((f) => ({ name: f.name, node: build(f, value ? value[f.name] : undefined, child(path, f.name), ctx) }));
+  const children = (field.fields || []).map((f) => ({ name: f.name, node: build(f, value ? value[f.name] : undefined, () => child(path(), f.name), ctx) }));
   const body = h('div', { class: 'object-fields' }, children.map((c) => c.node.el));
   return {
     el: wrap(field, path, ctx, body, null),
@@ -196,60 +258,80 @@ function objectWidget(field, value, path, ctx) {
 
 function listWidget(field, value, path, ctx) {
   const itemField = { ...field.of, name: field.of && field.of.name ? field.of.name : 'item', label: (field.of && field.of.label) || 'Item' };
+  const itemLabel = labelOf(itemField);
   const items = [];
   const box = h('ol', { class: 'list-items' });
-  const add = h('button', { type: 'button', class: 'small' }, `Add ${labelOf(itemField).toLowerCase()}`);
+  const add = h('button', { type: 'button', class: 'small' }, `Add ${itemLabel.toLowerCase()}`);
   const counterEl = h('span', { class: 'counter' });
 
-  function render() {
-    box.replaceChildren();
+  // Each item keeps its widget for good: moving or removing an item moves DOM nodes, and the
+  // item's path (its index) is read when needed, so errors like fields.products[2] land on the
+  // third item shown.
+  function makeItem(v) {
+    const item = {};
+    item.node = build(itemField, v, () => child(path(), items.indexOf(item)), ctx);
+    item.up = h('button', { type: 'button', class: 'small', onclick: () => move(item, -1) }, '↑');
+    item.down = h('button', { type: 'button', class: 'small', onclick: () => move(item, 1) }, '↓');
+    item.remove = h('button', { type: 'button', class: 'small danger', onclick: () => remove(item) }, 'Remove');
+    item.li = h('li', { class: 'list-item' }, item.node.el, h('div', { class: 'item-controls' }, item.up, item.down, item.remove));
+    return item;
+  }
+  function renumber() {
+    const name = itemLabel.toLowerCase();
     items.forEach((item, i) => {
-      // Re-register under the new index so errors like fields.products[2] land here.
-      const node = item.node;
-      const controls = h(
-        'div',
-        { class: 'item-controls' },
-        h('button', { type: 'button', class: 'small', 'aria-label': `Move item ${i + 1} up`, disabled: i === 0 ? true : undefined, onclick: () => move(i, -1) }, '↑'),
-        h('button', { type: 'button', class: 'small', 'aria-label': `Move item ${i + 1} down`, disabled: i === items.length - 1 ? true : undefined, onclick: () => move(i, 1) }, '↓'),
-        h('button', { type: 'button', class: 'small danger', 'aria-label': `Remove item ${i + 1}`, onclick: () => remove(i) }, 'Remove'),
-      );
-      box.append(h('li', { class: 'list-item' }, node.el, controls));
+      const n = i + 1;
+      item.up.setAttribute('aria-label', `Move ${name} ${n} up`);
+      item.down.setAttribute('aria-label', `Move ${name} ${n} down`);
+      item.remove.setAttribute('aria-label', `Remove ${name} ${n}`);
+      item.up.disabled = i === 0;
+      item.down.disabled = i === items.length - 1;
+      const title = item.node.el.querySelector(':scope > label > .label-text, :scope > legend > .label-text');
+      if (title) title.textContent = `${itemLabel} ${n}`;
+      for (const el of item.li.querySelectorAll('[data-path]')) if (el.pathOf) el.dataset.path = el.pathOf();
     });
     const max = field.max_items;
     counterEl.textContent = `${items.length}${max ? ` / ${max}` : ''} items`;
     add.disabled = Boolean(max && items.length >= max);
   }
-  function rebuild() {
-    // Rebuild the widgets so each one registers its error slot at its current index.
-    const values = items.map((it) => it.node.get());
-    items.length = 0;
-    values.forEach((v, i) => items.push({ node: build(itemField, v, child(path, i), ctx) }));
-    render();
-  }
-  function move(i, delta) {
-    const [it] = items.splice(i, 1);
-    items.splice(i + delta, 0, it);
-    rebuild();
-    ctx.changed();
-    const buttons = box.children[i + delta] && box.children[i + delta].querySelectorAll('.item-controls button');
-    if (buttons) buttons[delta < 0 ? 0 : 1].focus();
-  }
-  function remove(i) {
+  function move(item, delta) {
+    const i = items.indexOf(item);
+    const j = i + delta;
+    if (j < 0 || j >= items.length) return;
+    const other = items[j];
     items.splice(i, 1);
-    rebuild();
+    items.splice(j, 0, item);
+    // Move the neighbour, not the item: the pressed button keeps the focus.
+    if (delta < 0) item.li.after(other.li);
+    else item.li.before(other.li);
+    renumber();
     ctx.changed();
-    add.focus();
+    const button = delta < 0 ? item.up : item.down;
+    (button.disabled ? (delta < 0 ? item.down : item.up) : button).focus();
+  }
+  function remove(item) {
+    const i = items.indexOf(item);
+    items.splice(i, 1);
+    item.li.remove();
+    renumber();
+    ctx.changed();
+    const next = items[i] || items[i - 1];
+    (next ? next.remove : add).focus();
   }
   add.addEventListener('click', () => {
-    items.push({ node: build(itemField, undefined, child(path, items.length), ctx) });
-    render();
+    const item = makeItem(defaultValue(itemField));
+    items.push(item);
+    box.append(item.li);
+    renumber();
     ctx.changed();
-    const last = box.lastElementChild;
-    const focusable = last && last.querySelector('input, select, textarea, button');
+    const focusable = item.li.querySelector('input, select, textarea, button');
     if (focusable) focusable.focus();
   });
-  (Array.isArray(value) ? value : []).forEach((v, i) => items.push({ node: build(itemField, v, child(path, i), ctx) }));
-  render();
+  for (const v of Array.isArray(value) ? value : []) {
+    const item = makeItem(v);
+    items.push(item);
+    box.append(item.li);
+  }
+  renumber();
   return {
     el: wrap(field, path, ctx, h('div', {}, box, h('div', { class: 'field-meta' }, add, counterEl)), null),
     get: (report = ignore) => {
@@ -263,7 +345,7 @@ function listWidget(field, value, path, ctx) {
           report(p, m);
         });
         if (v !== undefined) out.push(v);
-        else if (!inner) report(child(path, i), `Item ${i + 1} is empty: fill it in or remove it.`);
+        else if (!inner) report(child(path(), i), `${itemLabel} ${i + 1} is empty: fill it in or remove it.`);
       });
       return out.length || field.required ? out : undefined;
     },
@@ -436,9 +518,11 @@ function assetWidget(field, value, path, ctx) {
     preview.replaceChildren();
     remove.hidden = !current;
     if (!current) return;
+    const shownId = current.id;
+    const describe = (meta) => `${meta.filename} · ${meta.content_type} · ${formatBytes(meta.bytes)}${meta.width ? ` · ${meta.width}×${meta.height}` : ''}`;
     try {
       const meta = await api('GET', `/assets/${current.id}`);
-      const caption = h('span', { class: 'muted' }, `${meta.filename} · ${meta.content_type} · ${Math.round(meta.bytes / 1024)} KiB${meta.width ? ` · ${meta.width}×${meta.height}` : ''}`);
+      const caption = h('span', { class: 'muted' }, describe(meta));
       if (String(meta.content_type).startsWith('image/')) {
         const img = h('img', { alt: alt.value || meta.filename, src: await assetUrl(current.id) });
         preview.append(img, caption);
@@ -446,7 +530,22 @@ function assetWidget(field, value, path, ctx) {
         preview.append(caption);
       }
     } catch (e) {
-      preview.append(h('span', { class: 'error' }, `Asset ${current.id}: ${e.message}`));
+      if (e.status === 403 && ctx.assetInfo) {
+        // Viewers may not read uploads (contract: editor+): say what the entry uses, from the
+        // JSON publishing would write for it, without an error.
+        const info = await ctx.assetInfo(path());
+        if (!current || current.id !== shownId) return;
+        preview.append(
+          h(
+            'span',
+            { class: 'muted asset-info' },
+            info ? describe(info) : `A file is chosen${current.alt ? ` (alt text: “${current.alt}”)` : ''}.`,
+            ' The preview is shown to editors.',
+          ),
+        );
+      } else {
+        preview.append(h('span', { class: 'error' }, `Asset ${current.id}: ${e.message}`));
+      }
     }
   }
   function set(next) {
@@ -458,7 +557,7 @@ function assetWidget(field, value, path, ctx) {
     const f = file.files && file.files[0];
     if (!f) return;
     if (field.max_bytes && f.size > field.max_bytes) {
-      status.textContent = `Too large: at most ${Math.round(field.max_bytes / 1048576)} MiB.`;
+      status.textContent = `Too large (${formatBytes(f.size)}): at most ${formatBytes(field.max_bytes)}.`;
       return;
     }
     const form = new FormData();
@@ -492,8 +591,9 @@ function assetWidget(field, value, path, ctx) {
   };
 }
 
-/** The widget of one field. */
-export function build(field, value, path, ctx) {
+/** The widget of one field; `path` is a string or a function returning the current one. */
+export function build(field, value, pathOrFn, ctx) {
+  const path = pathFn(pathOrFn);
   switch (field.type) {
     case 'text':
     case 'url':

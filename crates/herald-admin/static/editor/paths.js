@@ -6,28 +6,37 @@ export function child(path, key) {
 }
 
 /**
- * The registry of error slots: each field widget registers the element that shows its errors.
- * An error whose exact path has no slot goes to the nearest registered parent. A slot whose
- * element has left the page (a removed list item) does not count: list items re-register at
- * their current index, so `fields.products[2]` always names the third item shown.
+ * The registry of error slots: each field widget registers the element that shows its errors,
+ * with its path: a string, or a function for widgets inside list items, whose index changes
+ * when items are moved or removed (the widgets are moved, not rebuilt, so what is half-typed in
+ * them stays). An error whose exact path has no slot goes to the nearest registered parent. A
+ * slot whose element has left the page (a removed list item) does not count, so
+ * `fields.products[2]` always names the third item shown.
  */
 export class ErrorSlots {
   constructor() {
-    this.slots = new Map();
+    this.slots = new Map(); // element → () => its current path
   }
 
   register(path, el) {
-    this.slots.set(path, el);
+    this.slots.set(el, typeof path === 'function' ? path : () => path);
   }
 
   /** The live slot of `path`, if any. */
   get(path) {
-    const el = this.slots.get(path);
-    return el && el.isConnected ? el : null;
+    for (const [el, pathOf] of this.slots) {
+      if (!el.isConnected) continue;
+      if (pathOf() === path) return el;
+    }
+    return null;
   }
 
   clear() {
-    for (const el of this.slots.values()) {
+    for (const [el] of this.slots) {
+      if (!el.isConnected) {
+        this.slots.delete(el);
+        continue;
+      }
       el.replaceChildren();
       el.hidden = true;
       const field = el.closest('.field');

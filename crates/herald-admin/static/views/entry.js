@@ -2,12 +2,12 @@
 // beside their fields (the server's, and what the browser can tell before sending), the 412
 // conflict dialog, and the status, history and preview panels.
 
-import { call, contentTypes } from '../api.js';
+import { api, call, contentTypes } from '../api.js';
 import { badge, h, mount, toast, uid, who } from '../dom.js';
-import { go, setLeaveGuard } from '../router.js';
+import { go, replaceHash, setLeaveGuard } from '../router.js';
 import { session } from '../session.js';
 import { diffTable } from '../editor/diff.js';
-import { buildForm } from '../editor/fields.js';
+import { buildForm, defaultFields } from '../editor/fields.js';
 import { historyPanel } from '../editor/history.js';
 import { ErrorSlots, pathLabel } from '../editor/paths.js';
 import { previewPanel, workflowPanel } from '../editor/workflow.js';
@@ -20,7 +20,7 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
     mount(main, h('h1', {}, 'Unknown content type'));
     return;
   }
-  const isNew = !id || id === 'new';
+  let isNew = !id || id === 'new';
   let entry = null;
   let etag = null;
   if (!isNew) {
@@ -30,21 +30,41 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
   }
   const canEdit = session.can('editor');
   const slots = new ErrorSlots();
+  // `edits` counts changes in the form. A save clears `dirty` only if nothing changed while
+  // its request was under way: what was typed meanwhile is not in the saved version.
   let dirty = false;
+  let edits = 0;
+  const markDirty = (text = 'Unsaved changes') => {
+    dirty = true;
+    state.textContent = text;
+    state.classList.add('dirty');
+  };
+  let previewJson = null;
   const ctx = {
     slots,
     changed: () => {
-      if (!dirty) {
-        dirty = true;
-        state.textContent = 'Unsaved changes';
-        state.classList.add('dirty');
-      }
+      edits += 1;
+      if (!dirty) markDirty();
+    },
+    // For viewers, who may not read uploads: an asset's published description, by its path.
+    assetInfo: (path) => {
+      if (!entry) return Promise.resolve(null);
+      previewJson = previewJson || api('GET', `/entries/${typeName}/${entry.id}/preview`).catch(() => null);
+      return previewJson.then((doc) => {
+        let at = doc;
+        for (const part of String(path).split(/(?=[.[])/)) {
+          if (!at || typeof at !== 'object') return null;
+          at = part.startsWith('[') ? at[Number(part.slice(1, -1))] : at[part.replace(/^\./, '')];
+        }
+        if (!at || typeof at !== 'object' || !at.url) return null;
+        return { ...at, filename: decodeURIComponent(String(at.url).split('/').pop()) };
+      });
     },
   };
   const state = h('span', { class: 'save-state', 'aria-live': 'polite' }, isNew ? 'New' : 'Saved');
   setLeaveGuard(() => (dirty ? 'You have unsaved changes.' : null));
 
-  const form = buildForm(type, entry ? entry.fields : defaults(type), ctx);
+  const form = buildForm(type, entry ? entry.fields : defaultFields(type), ctx);
   const summary = h('div', { class: 'error-summary', role: 'alert', hidden: true });
   const slugId = uid('slug');
   const slug = h('input', { id: slugId, value: entry ? entry.slug : '', placeholder: 'derived from the title' });
@@ -98,6 +118,7 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
       return;
     }
     saveButton.disabled = true;
+    const started = edits;
     try {
       let res;
       if (isNew) {
@@ -110,16 +131,33 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
         if (slug.value && slug.value !== entry.slug) body.slug = slug.value;
         res = await call('PUT', `/entries/${typeName}/${entry.id}`, { body, headers: { 'If-Match': overwriteEtag || etag } });
       }
-      dirty = false;
+      const typedMeanwhile = edits !== started;
       toast(isNew ? 'Draft created.' : 'Saved.');
       if (isNew) {
-        go(`/entries/${typeName}/${res.data.id}`);
+        if (typedMeanwhile) {
+          // Opening the new entry would rebuild the form from what was saved: carry on here.
+          isNew = false;
+          entry = res.data;
+          etag = res.etag;
+          replaceHash(`#/entries/${typeName}/${entry.id}`);
+          saveButton.textContent = 'Save';
+          refreshPanels();
+          markDirty(`Saved version ${entry.version}; changes made since are not saved yet`);
+        } else {
+          dirty = false;
+          go(`/entries/${typeName}/${res.data.id}`);
+        }
       } else {
         entry = res.data;
         etag = res.etag;
         refreshPanels();
-        state.textContent = `Saved version ${entry.version}`;
-        state.classList.remove('dirty');
+        if (typedMeanwhile) {
+          markDirty(`Saved version ${entry.version}; changes made since are not saved yet`);
+        } else {
+          dirty = false;
+          state.textContent = `Saved version ${entry.version}`;
+          state.classList.remove('dirty');
+        }
       }
     } catch (e) {
       if (e.status === 412) {
@@ -213,10 +251,4 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
   );
   refreshPanels();
   if (options.focus === 'workflow' && workflow) workflow.focus();
-}
-
-function defaults(type) {
-  const out = {};
-  for (const f of type.fields) if (f.default !== undefined && f.default !== null) out[f.name] = f.default;
-  return out;
 }

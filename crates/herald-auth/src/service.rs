@@ -29,6 +29,9 @@ const SHOWN_PREFIX_CHARS: usize = 9;
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 /// The audit action of a failed sign-in, counted by the limiter.
 const LOGIN_FAILED: &str = "auth.login_failed";
+/// What the audit log shows for a sign-in whose e-mail is not an e-mail address (perhaps the
+/// password, typed into the wrong field): the input itself is never kept.
+const NOT_AN_EMAIL: &str = "(not an e-mail)";
 /// The e-mail of the first admin when `HERALD_ADMIN_EMAIL` is not set.
 pub(crate) const DEFAULT_ADMIN_EMAIL: &str = "admin@herald.local";
 
@@ -214,15 +217,23 @@ impl Auth {
         password: String,
         ip: Option<&str>,
     ) -> Result<Session, AuthError> {
-        let email = email.trim().to_lowercase();
-        let keys = std::iter::once(format!("email:{email}"))
+        // Only an e-mail address can name an account, and only an e-mail address is ever
+        // written down: a password typed into the e-mail field stays out of the audit log.
+        let email = Some(email.trim().to_lowercase()).filter(|e| is_email(e));
+        let account = email.as_deref().unwrap_or(NOT_AN_EMAIL);
+        let keys = email
+            .iter()
+            .map(|email| format!("email:{email}"))
             .chain(ip.map(|ip| format!("ip:{ip}")))
             .collect();
         let attempt = self.attempts.begin(keys);
         if let Some(retry_after) = self.login_blocked(&attempt).await? {
             return Err(AuthError::RateLimited { retry_after });
         }
-        let user = self.store.user_by_email(&email).await?;
+        let user = match &email {
+            Some(email) => self.store.user_by_email(email).await?,
+            None => None,
+        };
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         let matches = self.hasher.verify(password, hash).await?;
         let user = match user {
@@ -232,10 +243,11 @@ impl Auth {
                     id: found
                         .as_ref()
                         .map_or_else(|| "anonymous".to_owned(), |u| u.user.id.clone()),
-                    label: email.clone(),
+                    label: account.to_owned(),
                     ip: ip.map(str::to_owned),
                 };
                 let reason = match &found {
+                    None if email.is_none() => "not an e-mail",
                     None => "unknown e-mail",
                     Some(u) if u.user.disabled => "user disabled",
                     Some(_) => "wrong password",
@@ -243,7 +255,7 @@ impl Auth {
                 self.store
                     .audit(
                         &actor,
-                        AuditEvent::on(LOGIN_FAILED, "user", &email)
+                        AuditEvent::on(LOGIN_FAILED, "user", account)
                             .with(json!({ "reason": reason })),
                     )
                     .await?;

@@ -381,6 +381,85 @@ async fn brute_force_is_limited_per_account_and_per_address() {
     server.stop().await;
 }
 
+/// Sends a sign-in as if from `ip` (the server trusts `X-Forwarded-For`).
+async fn login_from(server: &TestServer, ip: &str, email: &str, password: &str) -> Response {
+    server
+        .send(
+            Method::POST,
+            "/api/v1/auth/login",
+            Some(&json!({"email": email, "password": password})),
+            &[("authorization", ""), ("x-forwarded-for", ip)],
+        )
+        .await
+}
+
+/// A password typed into the e-mail field must not land in the audit log: a failed sign-in
+/// keeps the address tried only when it is one, lower-cased, and the per-account limit still
+/// counts by that address.
+#[actix_web::test]
+async fn a_failed_sign_in_keeps_only_a_real_e_mail_address() {
+    let server = TestServer::start_with(|s| s.auth.trust_forwarded_for = true).await;
+    let typed = ["Sup3r Secret Passw0rd", "hunter2@home"];
+    for (n, input) in typed.iter().enumerate() {
+        login_from(&server, &format!("10.0.0.{n}"), input, "whatever it may be")
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    login_from(
+        &server,
+        "10.0.1.1",
+        " Admin@Shop.Example ",
+        "a wrong password",
+    )
+    .await
+    .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    let failed = server.get("/api/v1/audit?action=auth.login_failed").await;
+    assert_eq!(failed.status, StatusCode::OK, "{}", failed.text);
+    for input in typed {
+        assert!(
+            !failed.text.to_lowercase().contains(&input.to_lowercase()),
+            "{input:?} is in the audit log: {}",
+            failed.text
+        );
+    }
+    let rows: Vec<(&str, &str)> = failed.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| {
+            (
+                r["actor_label"].as_str().unwrap_or_default(),
+                r["target_id"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (ADMIN_EMAIL, ADMIN_EMAIL),
+            ("(not an e-mail)", "(not an e-mail)"),
+            ("(not an e-mail)", "(not an e-mail)"),
+        ]
+    );
+
+    // The account's failures are still counted by its address, from wherever they come.
+    for n in 2..=5 {
+        login_from(
+            &server,
+            &format!("10.0.1.{n}"),
+            ADMIN_EMAIL,
+            "a wrong password",
+        )
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    login_from(&server, "10.0.2.1", ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    server.stop().await;
+}
+
 #[actix_web::test]
 async fn a_burst_of_simultaneous_guesses_gets_no_more_than_the_limit() {
     let server = TestServer::start().await;

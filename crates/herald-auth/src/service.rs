@@ -455,7 +455,7 @@ impl Auth {
             Err(herald_store::StoreError::NotFound) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        if user.disabled || self.store.session_revoked(session_id).await? {
+        if user.disabled || !self.store.session_live(&user.id, session_id).await? {
             return Ok(None);
         }
         Ok(Some(Principal {

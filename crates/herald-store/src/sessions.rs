@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
 };
 
 use crate::entity::refresh_tokens;
@@ -166,7 +167,7 @@ impl Store {
 
     /// Deletes the sessions whose every refresh token expired before `before`, and returns
     /// how many tokens went. Choose `before` at least one access-token lifetime ago: an
-    /// access token names its session, and a session that is gone counts as not revoked.
+    /// access token names its session, and it stops working once its session is gone.
     pub async fn purge_expired_sessions(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
         let expired = Query::select()
             .column(refresh_tokens::Column::FamilyId)
@@ -184,15 +185,24 @@ impl Store {
         Ok(deleted.rows_affected)
     }
 
-    /// Whether the session is revoked (logged out, reused, or its user disabled or given a new
-    /// password). Access tokens name their session, so this ends them too.
-    pub async fn session_revoked(&self, family_id: &str) -> Result<bool, StoreError> {
-        let revoked = refresh_tokens::Entity::find()
+    /// Whether `user_id` has this session and it is still open: it exists and is not revoked
+    /// (logged out, reused, or its user disabled or given a new password). Access tokens name
+    /// their session, so this ends them too; a session that does not exist (never opened, or
+    /// purged) is not live either.
+    pub async fn session_live(&self, user_id: &str, family_id: &str) -> Result<bool, StoreError> {
+        let counts: Option<(i64, i64)> = refresh_tokens::Entity::find()
+            .select_only()
+            .column_as(Expr::col(refresh_tokens::Column::Id).count(), "tokens")
+            .column_as(
+                Expr::col(refresh_tokens::Column::RevokedAt).count(),
+                "revoked",
+            )
             .filter(refresh_tokens::Column::FamilyId.eq(family_id))
-            .filter(refresh_tokens::Column::RevokedAt.is_not_null())
-            .count(&self.read)
+            .filter(refresh_tokens::Column::UserId.eq(user_id))
+            .into_tuple()
+            .one(&self.read)
             .await?;
-        Ok(revoked > 0)
+        Ok(counts.is_some_and(|(tokens, revoked)| tokens > 0 && revoked == 0))
     }
 }
 

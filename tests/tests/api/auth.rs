@@ -233,7 +233,11 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
             engine.encode(serde_json::to_vec(&claims(0, 60)).expect("json"))
         )
     };
+    // Signed with the right key, but naming a session that was never opened.
+    let mut unknown_session = claims(0, 60);
+    unknown_session.sid = uuid::Uuid::now_v7().to_string();
     let cases = [
+        ("unknown session", sign(SECRET, &kid, &unknown_session)),
         ("not yet valid", sign(SECRET, &kid, &claims(3600, 7200))),
         ("wrong audience", sign(SECRET, &kid, &wrong_audience)),
         ("wrong issuer", sign(SECRET, &kid, &wrong_issuer)),

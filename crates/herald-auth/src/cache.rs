@@ -2,6 +2,11 @@
 //! token) and its session from the database every time. An entry is trusted for a few seconds:
 //! a change made on another instance (a user disabled, a session ended) takes effect within
 //! that time, and at once on the instance that made it, which clears its cache.
+//!
+//! A check that read the database before a clear must not write its result back after it (a
+//! session ended while its check was in flight would be trusted again for a few seconds). So
+//! each clear starts a new generation, a check takes the generation before it reads, and a
+//! result of an older generation is dropped.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -15,53 +20,68 @@ const SWEEP_AT: usize = 10_000;
 #[derive(Debug)]
 pub(crate) struct PrincipalCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, (Instant, Option<Principal>)>>,
+    entries: Mutex<Entries>,
 }
+
+#[derive(Debug, Default)]
+struct Entries {
+    /// Bumped by every [`PrincipalCache::clear`].
+    generation: u64,
+    by_key: HashMap<String, (Instant, Option<Principal>)>,
+}
+
+/// The generation a check started in; [`PrincipalCache::put`] drops its result after a clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Generation(u64);
 
 impl PrincipalCache {
     pub(crate) fn new(ttl: Duration) -> Self {
         PrincipalCache {
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries::default()),
         }
     }
 
     /// `Some(Some(p))` for a live principal, `Some(None)` for credentials known to be refused,
-    /// `None` when the key must be checked again.
-    pub(crate) fn get(&self, key: &str) -> Option<Option<Principal>> {
-        if self.ttl.is_zero() {
-            return None;
+    /// `None` when the key must be checked again: then with the returned generation, taken
+    /// before the check reads anything.
+    pub(crate) fn get(&self, key: &str) -> Result<Option<Principal>, Generation> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match entries.by_key.get(key) {
+            Some((at, principal)) if !self.ttl.is_zero() && at.elapsed() < self.ttl => {
+                Ok(principal.clone())
+            }
+            _ => Err(Generation(entries.generation)),
         }
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(key)
-            .filter(|(at, _)| at.elapsed() < self.ttl)
-            .map(|(_, principal)| principal.clone())
     }
 
-    pub(crate) fn put(&self, key: String, principal: Option<Principal>) {
+    /// Keeps the result of a check started in `generation`, unless the cache was cleared since.
+    pub(crate) fn put(&self, key: String, principal: Option<Principal>, generation: Generation) {
         if self.ttl.is_zero() {
             return;
         }
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= SWEEP_AT {
-                let ttl = self.ttl;
-                entries.retain(|_, (at, _)| at.elapsed() < ttl);
-                // Still full (a flood of distinct tokens within one lifetime): start over, so
-                // a sweep costs at most one pass per SWEEP_AT insertions.
-                if entries.len() >= SWEEP_AT / 2 {
-                    entries.clear();
-                }
-            }
-            entries.insert(key, (Instant::now(), principal));
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.generation != generation.0 {
+            return;
         }
+        if entries.by_key.len() >= SWEEP_AT {
+            let ttl = self.ttl;
+            entries.by_key.retain(|_, (at, _)| at.elapsed() < ttl);
+            // Still full (a flood of distinct tokens within one lifetime): start over, so
+            // a sweep costs at most one pass per SWEEP_AT insertions.
+            if entries.by_key.len() >= SWEEP_AT / 2 {
+                entries.by_key.clear();
+            }
+        }
+        entries.by_key.insert(key, (Instant::now(), principal));
     }
 
-    /// Forgets everything (after any change to users, tokens or sessions on this instance).
+    /// Forgets everything (after any change to users, tokens or sessions on this instance),
+    /// including the checks still in flight.
     pub(crate) fn clear(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
-        }
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.generation += 1;
+        entries.by_key.clear();
     }
 }
 
@@ -69,14 +89,48 @@ impl PrincipalCache {
 mod tests {
     use super::*;
 
+    fn generation(cache: &PrincipalCache, key: &str) -> Generation {
+        cache.get(key).expect_err("not cached")
+    }
+
     #[test]
     fn a_flood_of_distinct_keys_keeps_the_cache_bounded() {
         let cache = PrincipalCache::new(Duration::from_secs(60));
         for n in 0..(3 * SWEEP_AT) {
-            cache.put(format!("hrld_{n}"), None);
-            let len = cache.entries.lock().map(|e| e.len()).unwrap_or_default();
+            let key = format!("hrld_{n}");
+            let at = generation(&cache, &key);
+            cache.put(key, None, at);
+            let len = cache
+                .entries
+                .lock()
+                .map(|e| e.by_key.len())
+                .unwrap_or_default();
             assert!(len <= SWEEP_AT, "{len} entries after {n} insertions");
         }
-        assert_eq!(cache.get(&format!("hrld_{}", 3 * SWEEP_AT - 1)), Some(None));
+        assert_eq!(cache.get(&format!("hrld_{}", 3 * SWEEP_AT - 1)), Ok(None));
+    }
+
+    /// A check that read a session before it was ended must not bring it back.
+    #[test]
+    fn a_check_started_before_a_clear_is_not_kept() {
+        let cache = PrincipalCache::new(Duration::from_secs(60));
+        let principal = Principal {
+            id: "u1".to_owned(),
+            label: "ana@shop.example".to_owned(),
+            role: crate::Role::Editor,
+            content_types: None,
+            kind: crate::PrincipalKind::User {
+                session_id: "s1".to_owned(),
+            },
+        };
+        let before = generation(&cache, "s:s1");
+        // Meanwhile the session is ended on this instance, and the cache cleared.
+        cache.clear();
+        cache.put("s:s1".to_owned(), Some(principal.clone()), before);
+        let after = generation(&cache, "s:s1");
+        assert_ne!(before, after);
+        // A check started after the clear is kept.
+        cache.put("s:s1".to_owned(), Some(principal.clone()), after);
+        assert_eq!(cache.get("s:s1"), Ok(Some(principal)));
     }
 }

@@ -45,7 +45,10 @@ pub struct AuthConfig {
     /// Failed sign-ins per account or per address within `login_window` before 429.
     pub login_attempts: u32,
     pub login_window: Duration,
-    /// How long a checked user or token is trusted before it is read again.
+    /// How long a session may last, however often it is refreshed (30 days by default).
+    pub max_session_age: Duration,
+    /// How long a checked user or token is trusted before it is read again; at most
+    /// `access_ttl`.
     pub recheck_after: Duration,
     /// Password hashes computed at once (half the cores by default, so that a flood of
     /// sign-ins leaves the rest to other requests).
@@ -59,6 +62,7 @@ impl Default for AuthConfig {
             refresh_ttl: Duration::from_secs(14 * 24 * 3600),
             login_attempts: 5,
             login_window: Duration::from_secs(60),
+            max_session_age: Duration::from_secs(30 * 24 * 3600),
             recheck_after: Duration::from_secs(5),
             hash_concurrency: std::thread::available_parallelism()
                 .map_or(1, |n| (n.get() / 2).max(1)),
@@ -186,6 +190,15 @@ pub struct Auth {
 
 impl Auth {
     pub fn new(store: Store, keys: Keys, config: AuthConfig) -> Result<Auth, AuthError> {
+        // Trusting a check longer than an access token lives would let another instance honour
+        // a disabled user, an ended session or a revoked token past one token's lifetime.
+        if config.recheck_after > config.access_ttl {
+            return Err(AuthError::Config(format!(
+                "auth.recheck_seconds ({} s) must be at most the access-token lifetime ({} s)",
+                config.recheck_after.as_secs(),
+                config.access_ttl.as_secs()
+            )));
+        }
         Ok(Auth {
             hasher: Hasher::new(config.hash_concurrency)?,
             cache: PrincipalCache::new(config.recheck_after),
@@ -325,6 +338,7 @@ impl Auth {
                 &token_hash(refresh_token),
                 &token_hash(&next),
                 self.refresh_expiry(),
+                self.oldest_session_start(),
             )
             .await?;
         match rotation {
@@ -335,6 +349,12 @@ impl Auth {
             Rotation::Revoked { .. } => Err(AuthError::Unauthenticated(
                 "the session has ended; sign in again",
             )),
+            Rotation::TooOld { .. } => {
+                self.cache.clear();
+                Err(AuthError::Unauthenticated(
+                    "the session has reached its maximum age; sign in again",
+                ))
+            }
             Rotation::UserDisabled { .. } => {
                 self.cache.clear();
                 Err(AuthError::Unauthenticated(
@@ -403,6 +423,14 @@ impl Auth {
                 .unwrap_or(chrono::TimeDelta::days(14))
     }
 
+    /// Sessions opened before this have reached their maximum age.
+    fn oldest_session_start(&self) -> DateTime<Utc> {
+        chrono::TimeDelta::from_std(self.config.max_session_age)
+            .ok()
+            .and_then(|age| Utc::now().checked_sub_signed(age))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+
     fn session(
         &self,
         user: User,
@@ -431,10 +459,10 @@ impl Auth {
         let claims = self.keys.verify(credential)?;
         let key = format!("s:{}", claims.sid);
         let principal = match self.cache.get(&key) {
-            Some(cached) => cached,
-            None => {
+            Ok(cached) => cached,
+            Err(generation) => {
                 let principal = self.load_session(&claims.sub, &claims.sid).await?;
-                self.cache.put(key, principal.clone());
+                self.cache.put(key, principal.clone(), generation);
                 principal
             }
         };
@@ -473,8 +501,8 @@ impl Auth {
         let hash = token_hash(credential);
         let key = format!("t:{hash}");
         let principal = match self.cache.get(&key) {
-            Some(cached) => cached,
-            None => {
+            Ok(cached) => cached,
+            Err(generation) => {
                 let now = Utc::now();
                 let token = self.store.api_token_by_hash(&hash).await?;
                 let principal = match token {
@@ -492,7 +520,7 @@ impl Auth {
                     }
                     _ => None,
                 };
-                self.cache.put(key, principal.clone());
+                self.cache.put(key, principal.clone(), generation);
                 principal
             }
         };
@@ -667,5 +695,34 @@ impl Auth {
         let token = self.store.revoke_api_token(id, actor).await?;
         self.cache.clear();
         Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_recheck_longer_than_an_access_token_is_refused() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let url = format!("sqlite://{}/auth.db", dir.path().display());
+        let store = Store::connect(&url).await.expect("a database");
+        let keys = || Keys::new(b"a-test-signing-secret-of-at-least-32-bytes", &[]).expect("keys");
+        let config = AuthConfig {
+            access_ttl: Duration::from_secs(60),
+            recheck_after: Duration::from_secs(61),
+            ..AuthConfig::default()
+        };
+        let refused = Auth::new(store.clone(), keys(), config.clone());
+        assert!(
+            matches!(&refused, Err(AuthError::Config(m)) if m.contains("auth.recheck_seconds")),
+            "{refused:?}"
+        );
+        let config = AuthConfig {
+            recheck_after: Duration::from_secs(60),
+            ..config
+        };
+        assert!(Auth::new(store.clone(), keys(), config).is_ok());
+        store.close().await;
     }
 }

@@ -31,6 +31,8 @@ pub enum Rotation {
     Reused { user_id: String, family_id: String },
     /// The user is disabled; the family is revoked now.
     UserDisabled { user_id: String, family_id: String },
+    /// The session was opened longer ago than its maximum age; the family is revoked now.
+    TooOld { user_id: String, family_id: String },
 }
 
 async fn insert_token(
@@ -79,11 +81,14 @@ impl Store {
     }
 
     /// Spends the token with `old_hash` and adds `new_hash` to its family, in one transaction.
+    /// A session opened before `opened_after` (its maximum age) is ended instead, and the new
+    /// token expires by the time its session reaches that age.
     pub async fn rotate_refresh_token(
         &self,
         old_hash: &str,
         new_hash: &str,
         expires_at: DateTime<Utc>,
+        opened_after: DateTime<Utc>,
     ) -> Result<Rotation, StoreError> {
         let txn = self.begin_write().await?;
         let Some(token) = refresh_tokens::Entity::find()
@@ -119,6 +124,26 @@ impl Store {
             txn.commit().await?;
             return Ok(Rotation::Invalid);
         }
+        // The family's first token is as old as the session.
+        let opened: Option<Option<i64>> = refresh_tokens::Entity::find()
+            .select_only()
+            .column_as(Expr::col(refresh_tokens::Column::CreatedAt).min(), "opened")
+            .filter(refresh_tokens::Column::FamilyId.eq(&token.family_id))
+            .into_tuple()
+            .one(&txn)
+            .await?;
+        let opened = opened.flatten().unwrap_or(token.created_at);
+        if opened < opened_after.timestamp_micros() {
+            revoke_family(&txn, &token.family_id).await?;
+            txn.commit().await?;
+            return Ok(Rotation::TooOld {
+                user_id: ids.0,
+                family_id: ids.1,
+            });
+        }
+        let max_age = now_micros().saturating_sub(opened_after.timestamp_micros());
+        let expires_at = DateTime::from_timestamp_micros(opened.saturating_add(max_age))
+            .map_or(expires_at, |end| Ord::min(expires_at, end));
         let user = find_user(&txn, &token.user_id).await?;
         if user.user.disabled {
             revoke_family(&txn, &token.family_id).await?;

@@ -201,6 +201,7 @@ pub fn auth_service(settings: &Settings, store: &Store) -> Result<Auth, StartErr
         refresh_ttl: settings.auth.refresh_ttl,
         login_attempts: settings.auth.login_attempts,
         login_window: settings.auth.login_window,
+        max_session_age: settings.auth.max_session_age,
         recheck_after: settings.auth.recheck_after,
         hash_concurrency: settings.auth.hash_concurrency,
     };

@@ -324,8 +324,12 @@ pub struct AuthSettings {
     pub login_attempts: u32,
     /// `auth.login_window_seconds` (60).
     pub login_window: Duration,
+    /// `auth.max_session_days` (30): how long a session may last however often it is
+    /// refreshed; then its user signs in again.
+    pub max_session_age: Duration,
     /// `auth.recheck_seconds` (5): how long a checked user, session or token is trusted before
-    /// it is read again; changes made on another instance take effect within this time.
+    /// it is read again; changes made on another instance take effect within this time. At
+    /// most one access-token lifetime.
     pub recheck_after: Duration,
     /// `auth.trust_forwarded_for` (false): read the client address from `X-Forwarded-For`;
     /// only behind a proxy that sets it.
@@ -351,6 +355,7 @@ impl Default for AuthSettings {
             refresh_ttl: Duration::from_secs(14 * 24 * 3600),
             login_attempts: 5,
             login_window: Duration::from_secs(60),
+            max_session_age: Duration::from_secs(30 * 24 * 3600),
             recheck_after: Duration::from_secs(5),
             trust_forwarded_for: false,
             hash_concurrency: half_the_cores(),
@@ -747,6 +752,7 @@ struct FileAuth {
     refresh_token_days: Option<u64>,
     login_attempts: Option<u32>,
     login_window_seconds: Option<u64>,
+    max_session_days: Option<u64>,
     recheck_seconds: Option<u64>,
     trust_forwarded_for: Option<bool>,
     hash_concurrency: Option<usize>,
@@ -1232,6 +1238,12 @@ impl Settings {
                 1,
                 defaults.login_window,
             )?,
+            max_session_age: positive(
+                "auth.max_session_days",
+                file.auth.max_session_days,
+                24 * 3600,
+                defaults.max_session_age,
+            )?,
             recheck_after: match file.auth.recheck_seconds {
                 Some(n) => Duration::from_secs(n),
                 None => defaults.recheck_after,
@@ -1249,6 +1261,18 @@ impl Settings {
                 None => defaults.hash_concurrency,
             },
         };
+        // A disabled user, an ended session or a revoked token must not outlive one access
+        // token on another instance.
+        if auth.recheck_after > auth.access_ttl {
+            return Err(SettingsError::invalid(
+                file_origin("auth.recheck_seconds"),
+                auth.recheck_after.as_secs().to_string(),
+                format!(
+                    "must be at most the access-token lifetime ({} s, auth.access_token_minutes)",
+                    auth.access_ttl.as_secs()
+                ),
+            ));
+        }
 
         // [assets]
         let known: Vec<&str> = herald_assets::sniff::KNOWN_TYPES

@@ -449,6 +449,44 @@ fn limits_are_checked() {
     assert_eq!(settings.shutdown.grace, Duration::ZERO);
 }
 
+/// A check trusted longer than an access token lives would let another instance honour a
+/// disabled user, an ended session or a revoked token past one token's lifetime.
+#[test]
+fn recheck_seconds_is_at_most_one_access_token_lifetime() {
+    let line = error_with_config("[auth]\naccess_token_minutes = 1\nrecheck_seconds = 61\n");
+    assert!(
+        line.ends_with(
+            "herald.toml: auth.recheck_seconds = 61: must be at most the access-token \
+             lifetime (60 s, auth.access_token_minutes)"
+        ),
+        "{line}"
+    );
+    let line = error_with_config("[auth]\nrecheck_seconds = 901\n");
+    assert!(line.contains("auth.recheck_seconds = 901"), "{line}");
+    let settings = load_with_config("[auth]\naccess_token_minutes = 1\nrecheck_seconds = 60\n")
+        .expect("one lifetime is accepted");
+    assert_eq!(settings.auth.recheck_after, Duration::from_secs(60));
+}
+
+#[test]
+fn the_maximum_session_age_is_in_days_and_positive() {
+    let settings = Settings::load_from(&args(&[]), no_env()).expect("defaults");
+    assert_eq!(
+        settings.auth.max_session_age,
+        Duration::from_secs(30 * 24 * 3600)
+    );
+    let settings = load_with_config("[auth]\nmax_session_days = 7\n").expect("7 days");
+    assert_eq!(
+        settings.auth.max_session_age,
+        Duration::from_secs(7 * 24 * 3600)
+    );
+    let line = error_with_config("[auth]\nmax_session_days = 0\n");
+    assert!(
+        line.ends_with("auth.max_session_days = 0: must be at least 1"),
+        "{line}"
+    );
+}
+
 #[test]
 fn log_level_is_checked_and_rust_log_wins() {
     let line = error_with_config("[log]\nlevel = \"verbose\"\n");

@@ -169,6 +169,39 @@ async fn sign_in_refresh_rotation_reuse_and_sign_out() {
     server.stop().await;
 }
 
+/// However often it is refreshed, a session ends at its maximum age.
+#[actix_web::test]
+async fn a_session_ends_at_its_maximum_age_however_often_it_is_refreshed() {
+    let max_age = Duration::from_secs(3);
+    let server = TestServer::start_with(|s| s.auth.max_session_age = max_age).await;
+    let opened = Instant::now();
+    let session = login_raw(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let mut token = session.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    for _ in 0..2 {
+        actix_web::rt::time::sleep(Duration::from_millis(700)).await;
+        let next = refresh(&server, &token).await;
+        assert_eq!(next.status, StatusCode::OK, "within its age: {}", next.text);
+        token = next.body["refresh_token"]
+            .as_str()
+            .expect("refresh")
+            .to_owned();
+    }
+    actix_web::rt::time::sleep(
+        max_age.saturating_sub(opened.elapsed()) + Duration::from_millis(500),
+    )
+    .await;
+    refresh(&server, &token)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    // A new sign-in opens a new session.
+    let again = login_raw(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    server.stop().await;
+}
+
 #[actix_web::test]
 async fn forged_expired_and_foreign_tokens_are_refused() {
     let server = TestServer::start_with(|s| s.auth.jwt_secret = Some(Secret::new(SECRET))).await;

@@ -1,12 +1,13 @@
 // The entry editor: the form generated from the schema, save with If-Match, validation errors
 // beside their fields (the server's, and what the browser can tell before sending), the 412
-// conflict dialog, and the status, history and preview panels.
+// conflict dialog (a three-way comparison that can merge), and the status, history and preview
+// panels.
 
 import { api, call, contentTypes } from '../api.js';
 import { badge, h, mount, toast, uid, who } from '../dom.js';
 import { go, replaceHash, setLeaveGuard } from '../router.js';
 import { session } from '../session.js';
-import { diffTable } from '../editor/diff.js';
+import { show, threeWay } from '../editor/diff.js';
 import { buildForm, defaultFields } from '../editor/fields.js';
 import { historyPanel } from '../editor/history.js';
 import { ErrorSlots, pathLabel } from '../editor/paths.js';
@@ -65,6 +66,9 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
   setLeaveGuard(() => (dirty ? 'You have unsaved changes.' : null));
 
   const form = buildForm(type, entry ? entry.fields : defaultFields(type), ctx);
+  // The fields as the form reads them for the version loaded (or last saved): what "changed by
+  // me" is measured against in a conflict.
+  let baseline = form.get();
   const summary = h('div', { class: 'error-summary', role: 'alert', hidden: true });
   const slugId = uid('slug');
   const slug = h('input', { id: slugId, value: entry ? entry.slug : '', placeholder: 'derived from the title' });
@@ -85,7 +89,7 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
   const fieldset = h('fieldset', { class: 'plainset', disabled: canEdit ? undefined : true }, h('legend', { class: 'visually-hidden' }, 'Fields'), meta, form.el);
   const editor = h(
     'form',
-    { class: 'editor', novalidate: true, onsubmit: (e) => (e.preventDefault(), save(false)) },
+    { class: 'editor', novalidate: true, onsubmit: (e) => (e.preventDefault(), save()) },
     summary,
     fieldset,
     canEdit ? h('div', { class: 'savebar' }, saveButton, state) : h('p', { class: 'muted' }, 'You can read this entry; your role cannot change it.'),
@@ -107,7 +111,7 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
     return lost;
   }
 
-  async function save(overwriteEtag) {
+  async function save() {
     slots.clear();
     summary.hidden = true;
     // What the browser already knows is wrong is shown at once, without a round trip.
@@ -129,7 +133,7 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
       } else {
         const body = { fields };
         if (slug.value && slug.value !== entry.slug) body.slug = slug.value;
-        res = await call('PUT', `/entries/${typeName}/${entry.id}`, { body, headers: { 'If-Match': overwriteEtag || etag } });
+        res = await call('PUT', `/entries/${typeName}/${entry.id}`, { body, headers: { 'If-Match': etag } });
       }
       const typedMeanwhile = edits !== started;
       toast(isNew ? 'Draft created.' : 'Saved.');
@@ -139,6 +143,7 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
           isNew = false;
           entry = res.data;
           etag = res.etag;
+          baseline = fields;
           replaceHash(`#/entries/${typeName}/${entry.id}`);
           saveButton.textContent = 'Save';
           refreshPanels();
@@ -150,6 +155,7 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
       } else {
         entry = res.data;
         etag = res.etag;
+        baseline = fields;
         refreshPanels();
         if (typedMeanwhile) {
           markDirty(`Saved version ${entry.version}; changes made since are not saved yet`);
@@ -173,38 +179,125 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
     }
   }
 
-  // 412: someone saved in between. Show their fields against ours; reload or overwrite knowingly.
+  // 412: someone saved in between. A three-way comparison: the version loaded (base), theirs
+  // and mine, field by field. Merging applies only the fields I changed on top of theirs, so
+  // their changes to other fields survive; a field both changed is said so, and mine wins.
   async function conflict() {
     const res = await call('GET', `/entries/${typeName}/${entry.id}`);
     const theirs = res.data;
     const mine = form.get();
-    // The slug is compared too: theirs may have renamed the page address, or mine may.
+    const rows = threeWay(type, entry.fields, baseline, theirs.fields, mine);
+    // The slug too: theirs may have renamed the page address, or mine may.
     const mySlug = slug.value && slug.value !== entry.slug ? slug.value : null; // null: not changed by me
-    let slugRow = null;
-    if (mySlug && mySlug !== theirs.slug) slugRow = { label: 'Slug (page address)', left: theirs.slug, right: mySlug };
-    else if (!mySlug && theirs.slug !== entry.slug) slugRow = { label: 'Slug (page address)', left: theirs.slug, right: `${entry.slug} (not changed by you)` };
-    const dialog = h('dialog', { class: 'card wide', 'aria-labelledby': 'conflict-title' });
+    const theirSlug = theirs.slug !== entry.slug ? theirs.slug : null;
+    if (mySlug || theirSlug) {
+      rows.unshift({
+        name: 'slug',
+        label: 'Slug (page address)',
+        base: entry.slug,
+        theirs: theirs.slug,
+        mine: mySlug || entry.slug,
+        byThem: Boolean(theirSlug),
+        byMe: Boolean(mySlug),
+        clash: Boolean(mySlug && theirSlug && mySlug !== theirSlug),
+      });
+    }
+    const clashes = rows.filter((r) => r.clash);
+    const mineOnly = rows.filter((r) => r.byMe);
+    const dialog = h('dialog', { class: 'card wide conflict', 'aria-labelledby': 'conflict-title' });
     const close = () => {
       dialog.close();
       dialog.remove();
     };
+    const cell = (value, cls) => h('td', { class: cls }, h('pre', {}, show(value)));
+    const whoChanged = (r) => (r.clash ? 'Both changed it: merging keeps yours' : r.byThem && r.byMe ? 'Both, to the same value' : r.byThem ? 'They changed it' : 'You changed it');
+    const table = rows.length
+      ? h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'diff three-way' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'col' }, 'Field'),
+                h('th', { scope: 'col' }, `When you opened it (version ${entry.version})`),
+                h('th', { scope: 'col' }, `Saved (version ${theirs.version})`),
+                h('th', { scope: 'col' }, 'Yours (not saved)'),
+                h('th', { scope: 'col' }, 'Changed by'),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              rows.map((r) =>
+                h(
+                  'tr',
+                  { class: r.clash ? 'clash' : undefined, dataset: { field: r.name } },
+                  h('th', { scope: 'row' }, r.label),
+                  cell(r.base, 'base'),
+                  cell(r.theirs, r.byThem ? 'new' : 'same'),
+                  cell(r.mine, r.byMe ? 'new' : 'same'),
+                  h('td', { class: 'who' }, r.clash ? h('strong', {}, whoChanged(r)) : whoChanged(r)),
+                ),
+              ),
+            ),
+          ),
+        )
+      : h('p', { class: 'muted' }, 'No differences in the fields.');
     mount(
       dialog,
       h('h2', { id: 'conflict-title' }, 'Someone else saved this entry meanwhile'),
       h('p', {}, `Version ${theirs.version} was saved by ${who(theirs.updated_by, session.me)}${theirs.updated_by === session.me.id ? ' (in another window)' : ''} while you were editing. Compare, then choose.`),
-      diffTable(type, theirs.fields, mine, `Saved (version ${theirs.version})`, 'Yours (not saved)', slugRow ? [slugRow] : []),
-      slugRow && !mySlug ? h('p', { class: 'note' }, `They changed the slug to “${theirs.slug}”; you did not change it, so overwriting keeps theirs.`) : null,
+      table,
+      clashes.length
+        ? h('p', { class: 'note clash-note', role: 'note' }, h('strong', {}, 'Both of you changed '), clashes.map((r) => `“${r.label}”`).join(', '), ': merging saves yours there and theirs is replaced (it stays in the history).')
+        : mineOnly.length
+          ? h('p', { class: 'note' }, 'You changed different fields than they did: merging keeps both.')
+          : null,
       h(
         'div',
         { class: 'actions' },
         h('button', { type: 'button', onclick: () => { close(); dirty = false; entryView(main, { type: typeName, id: entry.id }); } }, 'Reload theirs (discard mine)'),
-        h('button', { type: 'button', class: 'danger', onclick: () => { close(); save(res.etag); } }, 'Overwrite with mine'),
+        mineOnly.length
+          ? h('button', { type: 'button', class: clashes.length ? 'danger' : 'primary', onclick: () => { close(); merge(theirs, res.etag, mineOnly); } }, 'Merge: theirs plus my changes')
+          : null,
         h('button', { type: 'button', class: 'link', onclick: close }, 'Cancel (keep editing)'),
       ),
     );
     dialog.addEventListener('close', () => dialog.remove());
     document.body.append(dialog);
     dialog.showModal();
+  }
+
+  /** Saves their version with my changed fields (`rows`) on top, then shows the result. */
+  async function merge(theirs, theirEtag, rows) {
+    const fields = { ...theirs.fields };
+    const body = { fields };
+    for (const r of rows) {
+      if (r.name === 'slug') body.slug = r.mine;
+      else if (r.mine === undefined) delete fields[r.name];
+      else fields[r.name] = r.mine;
+    }
+    saveButton.disabled = true;
+    try {
+      const res = await call('PUT', `/entries/${typeName}/${entry.id}`, { body, headers: { 'If-Match': theirEtag } });
+      dirty = false;
+      toast(`Merged and saved as version ${res.data.version}.`);
+      entryView(main, { type: typeName, id: entry.id });
+    } catch (e) {
+      if (e.status === 412) {
+        await conflict();
+      } else {
+        showErrors(`Not merged: ${e.message}`, e.details && e.details.length ? e.details : []);
+      }
+    } finally {
+      saveButton.disabled = false;
+    }
   }
 
   const side = h('aside', { class: 'side', 'aria-label': 'Status, preview and history' });
@@ -252,3 +345,4 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
   refreshPanels();
   if (options.focus === 'workflow' && workflow) workflow.focus();
 }
+

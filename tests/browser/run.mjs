@@ -392,6 +392,32 @@ test('list items get nested defaults, and moving one keeps what is half-typed in
   await context.close();
 });
 
+test('history loads older versions page by page', async () => {
+  const marie = await client(server.base, MARKETER.email, MARKETER.password);
+  const made = await marie('POST', '/entries/faq', { fields: { question: 'How long is delivery?', answer: 'Two working days.' } });
+  assert(made.status === 201, `create: ${made.status} ${JSON.stringify(made.body)}`);
+  const type = 'faq';
+  let tag = made.etag;
+  for (let i = 2; i <= 23; i += 1) {
+    const fields = { ...made.body.fields, answer: `Two working days (take ${i}).` };
+    const r = await marie('PUT', `/entries/${type}/${made.body.id}`, { fields }, { 'If-Match': tag });
+    assert(r.status === 200, `version ${i}: ${r.status} ${JSON.stringify(r.body)}`);
+    tag = r.etag;
+  }
+  const context = await newContext();
+  const page = await signIn(context, MARKETER);
+  await page.goto(`${server.base}/admin/#/entries/${type}/${made.body.id}`);
+  await page.locator('.workflow .status-line').waitFor();
+  const versions = page.locator('.revisions li');
+  await page.getByRole('button', { name: 'Version 23', exact: true }).waitFor();
+  assert((await versions.count()) === 20, `a first page: ${await versions.count()}`);
+  await page.getByRole('button', { name: 'Load older versions' }).click();
+  await page.getByRole('button', { name: 'Version 1', exact: true }).waitFor();
+  assert((await versions.count()) === 23, `every version: ${await versions.count()}`);
+  assert(await page.getByRole('button', { name: 'Load older versions' }).isHidden(), 'nothing older');
+  await context.close();
+});
+
 test('history shows a side-by-side diff, and restoring asks before dropping unsaved edits', async () => {
   const context = await newContext();
   const page = await signIn(context, MARKETER);

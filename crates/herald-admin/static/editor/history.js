@@ -1,12 +1,14 @@
-// Revision history: the list of versions, a side-by-side diff against the current fields,
+// Revision history: the list of versions (a page at a time), a side-by-side diff against the current fields,
 // and restore (a new draft version with the old fields). Restoring replaces what is in the
 // editor, so unsaved edits are never dropped without asking; it sends If-Match so that a
 // version saved meanwhile by someone else is not buried unseen.
 
-import { api, call } from '../api.js';
+import { api, call, query } from '../api.js';
 import { h, mount, toast, when, who } from '../dom.js';
 import { session } from '../session.js';
 import { diffTable } from './diff.js';
+
+const PAGE = 20;
 
 export function historyPanel(type, entry, { etag, isDirty, onRestored, onStale, currentFields }) {
   const list = h('ol', { class: 'plain revisions' });
@@ -57,24 +59,42 @@ export function historyPanel(type, entry, { etag, isDirty, onRestored, onStale, 
     }
   }
 
-  (async () => {
+  // Newest first, a page at a time: "Load older versions" follows `next_cursor`.
+  const more = h('button', { type: 'button', class: 'small', hidden: true }, 'Load older versions');
+  const problem = h('p', { class: 'error', role: 'alert', hidden: true });
+  box.insertBefore(h('div', { class: 'revisions-more' }, more, problem), detail);
+  let cursor = null;
+  async function load() {
+    more.disabled = true;
+    problem.hidden = true;
     try {
-      const data = await api('GET', `/entries/${type.name}/${entry.id}/revisions`);
+      const data = await api('GET', `/entries/${type.name}/${entry.id}/revisions${query({ limit: PAGE, cursor })}`);
       const revisions = Array.isArray(data) ? data : data.items || [];
-      mount(
-        list,
-        revisions.map((r) =>
-          h(
-            'li',
-            {},
-            h('button', { type: 'button', class: 'link', onclick: () => open(r.version) }, `Version ${r.version}`),
-            h('span', { class: 'muted' }, ` ${when(r.created_at || r.at)} · ${who(r.author, session.me)}${r.note ? ` · ${r.note}` : ''}`),
-          ),
+      const first = !list.children.length;
+      const items = revisions.map((r) =>
+        h(
+          'li',
+          {},
+          h('button', { type: 'button', class: 'link', onclick: () => open(r.version) }, `Version ${r.version}`),
+          h('span', { class: 'muted' }, ` ${when(r.created_at || r.at)} · ${who(r.author, session.me)}${r.note ? ` · ${r.note}` : ''}`),
         ),
       );
+      list.append(...items);
+      cursor = (!Array.isArray(data) && data.next_cursor) || null;
+      more.hidden = !cursor;
+      more.textContent = 'Load older versions';
+      // Keep the keyboard where the reader was: on the first of the versions just loaded.
+      if (!first && items.length) items[0].querySelector('button').focus();
     } catch (e) {
-      mount(list, h('li', { class: 'error' }, e.message));
+      mount(problem, `History: ${e.message}`);
+      problem.hidden = false;
+      more.hidden = false;
+      more.textContent = list.children.length ? 'Load older versions' : 'Try again';
+    } finally {
+      more.disabled = false;
     }
-  })();
+  }
+  more.addEventListener('click', load);
+  load();
   return box;
 }

@@ -591,6 +591,20 @@ test('an admin limits a user and a token to some content types', async () => {
   await context.close();
 });
 
+test('my drafts are found behind more than a page of other people\'s drafts', async () => {
+  const marie = await client(server.base, MARKETER.email, MARKETER.password);
+  const mine = await marie('POST', '/entries/faq', { fields: { question: 'Where is my parcel?', answer: 'Follow the link in your shipping e-mail.' } });
+  assert(mine.status === 201, `create: ${mine.status} ${JSON.stringify(mine.body)}`);
+  for (let i = 1; i <= 55; i += 1) {
+    const r = await admin('POST', '/entries/faq', { fields: { question: `Admin question ${i}?`, answer: 'An answer that is long enough.' } });
+    assert(r.status === 201, `admin faq ${i}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  const context = await newContext();
+  const page = await signIn(context, MARKETER);
+  await page.getByRole('region', { name: 'My drafts' }).getByRole('link', { name: 'Where is my parcel?' }).waitFor();
+  await context.close();
+});
+
 test('the dashboard and the editor fit a tablet screen', async () => {
   const context = await newContext({ width: 768, height: 1024 });
   const page = await signIn(context, PUBLISHER);

@@ -15,22 +15,35 @@ import { titleOf } from './list.js';
 
 const SHOWN = 10;
 
-/** Entries of every type the user may read, newest change first. */
+const PAGE = 50;
+const MAX_PAGES = 10;
+
+/**
+ * Entries of every type the user may read that `keep` accepts, newest change first. Each
+ * type's list is paged until it has SHOWN kept entries or ends (at most MAX_PAGES pages): the
+ * filter runs here, so a draft of mine behind 50 newer drafts of others is still found.
+ */
 async function gather(types, params, keep = () => true) {
   const failures = [];
   const pages = await Promise.all(
-    types.map((t) =>
-      api('GET', `/entries/${t.name}${query({ ...params, sort: '-updated_at', limit: 50 })}`)
-        .then((page) => page.items.map((e) => ({ type: t, entry: e })))
-        .catch((e) => {
-          if (e.status !== 403) failures.push(`${t.label || t.name}: ${e.message}`);
-          return [];
-        }),
-    ),
+    types.map(async (t) => {
+      const kept = [];
+      let cursor = null;
+      try {
+        for (let n = 0; n < MAX_PAGES; n += 1) {
+          const page = await api('GET', `/entries/${t.name}${query({ ...params, sort: '-updated_at', limit: PAGE, cursor })}`);
+          kept.push(...page.items.map((e) => ({ type: t, entry: e })).filter(keep));
+          cursor = page.next_cursor;
+          if (!cursor || kept.length >= SHOWN) break;
+        }
+      } catch (e) {
+        if (e.status !== 403) failures.push(`${t.label || t.name}: ${e.message}`);
+      }
+      return kept;
+    }),
   );
   const rows = pages
     .flat()
-    .filter(keep)
     .sort((a, b) => String(b.entry.updated_at).localeCompare(String(a.entry.updated_at)))
     .slice(0, SHOWN);
   return { rows, failures };

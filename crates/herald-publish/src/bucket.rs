@@ -211,6 +211,15 @@ impl Bucket {
         }
     }
 
+    /// Whether an object exists.
+    pub async fn exists(&self, key: &str) -> Result<bool, PublishError> {
+        match self.store.head(&Path::from(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// Deletes an object; one that is already gone is fine.
     pub async fn delete(&self, key: &str) -> Result<(), PublishError> {
         match self.store.delete(&Path::from(key)).await {

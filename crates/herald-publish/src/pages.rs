@@ -60,9 +60,7 @@ pub(crate) fn manifest(
     for content_type in schemas.iter() {
         let mut per_locale = Map::new();
         for listing in listings.iter().filter(|l| l.type_name == content_type.name) {
-            let Some(open) = listing.open_page(page_size) else {
-                continue;
-            };
+            let open = listing.open_page(page_size);
             per_locale.insert(
                 listing.locale.clone(),
                 json!({

@@ -309,9 +309,13 @@ pub(crate) async fn run(
         ..BucketStep::default()
     };
     // Newest first again, before the pages are written from the rows (entries published
-    // while the rebuild gave way were numbered in between).
+    // while the rebuild gave way were numbered in between). A rebuild of every type writes
+    // every page, so from here on the listings are paged with the current setting.
     store
-        .resequence_listings(&step.full.iter().cloned().collect::<Vec<_>>())
+        .resequence_listings(
+            &step.full.iter().cloned().collect::<Vec<_>>(),
+            scope.is_none().then_some(page_size),
+        )
         .await?;
     let applied = store
         .apply_slot_changes(&stale, &[], page_size, (&[job.id], worker), |applied| {

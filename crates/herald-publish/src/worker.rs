@@ -28,7 +28,7 @@ use chrono::Utc;
 use herald_assets::AssetStorage;
 use herald_model::Locales;
 use herald_model::render::EntryMeta;
-use herald_store::{Job, JobKind, JobStatus, SlotChange, Store};
+use herald_store::{Job, JobKind, JobStatus, Listing, SlotChange, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
@@ -633,21 +633,24 @@ impl Publisher {
     ) -> Result<(), PublishError> {
         let store = &self.inner.store;
         let bucket = &self.inner.bucket;
-        let page_size = self.inner.options.page_size;
+        let page_size = store
+            .listing_page_size()
+            .await?
+            .unwrap_or(self.inner.options.page_size);
         let listings = store.listings().await?;
         let mut pages = step.pages.clone();
         for listing in listings.iter().filter(|l| step.full.contains(&l.type_name)) {
-            if let Some(open) = listing.open_page(page_size) {
-                for page in 0..=open {
-                    pages.insert((listing.type_name.clone(), listing.locale.clone(), page));
-                }
+            for page in 0..=listing.open_page(page_size) {
+                pages.insert((listing.type_name.clone(), listing.locale.clone(), page));
             }
         }
         let open_pages: HashMap<(&str, &str), i64> = listings
             .iter()
-            .filter_map(|l| {
-                l.open_page(page_size)
-                    .map(|open| ((l.type_name.as_str(), l.locale.as_str()), open))
+            .map(|l| {
+                (
+                    (l.type_name.as_str(), l.locale.as_str()),
+                    l.open_page(page_size),
+                )
             })
             .collect();
         let mut changed: Vec<String> = Vec::new();
@@ -745,8 +748,12 @@ impl Publisher {
             },
         )
         .await?;
+        let mut deleted: Vec<String> = step.deletes.iter().cloned().collect();
+        for listing in listings.iter().filter(|l| step.full.contains(&l.type_name)) {
+            deleted.extend(self.delete_pages_after(listing, page_size).await?);
+        }
         let mut paths: Vec<String> = step.written.clone();
-        paths.extend(step.deletes.iter().cloned());
+        paths.extend(deleted.iter().cloned());
         paths.extend(changed);
         paths.sort();
         paths.dedup();
@@ -755,7 +762,7 @@ impl Publisher {
             "revision": revision,
             "written": step.written,
             "written_count": step.written_count,
-            "deleted": step.deletes,
+            "deleted": deleted,
             "skipped": step.skipped,
             "paths": paths,
         });
@@ -835,6 +842,41 @@ impl Publisher {
             store.fail_job(job.id, worker, &error, true).await?;
         }
         Ok(true)
+    }
+
+    /// Deletes the pages of `listing` after its open one, left by a rebuild that numbered
+    /// the listing again (without the holes unpublished entries left) or by a change of the
+    /// page size. They follow each other from the open page up, so they are found by looking
+    /// at the next page until one is missing, and deleted from the highest down: an
+    /// interruption leaves them still in a row, for the rebuild's resumption to find.
+    async fn delete_pages_after(
+        &self,
+        listing: &Listing,
+        page_size: i64,
+    ) -> Result<Vec<String>, PublishError> {
+        let bucket = &self.inner.bucket;
+        let mut orphans = Vec::new();
+        let mut page = listing.open_page(page_size) + 1;
+        loop {
+            let key = page_key(&listing.type_name, &listing.locale, page);
+            if !bucket.exists(&key).await? {
+                break;
+            }
+            orphans.push(key);
+            page += 1;
+        }
+        for key in orphans.iter().rev() {
+            bucket.delete(key).await?;
+        }
+        if !orphans.is_empty() {
+            tracing::info!(
+                type_name = %listing.type_name,
+                locale = %listing.locale,
+                pages = orphans.len(),
+                "deleted listing pages after the newest"
+            );
+        }
+        Ok(orphans)
     }
 
     /// Fault injection: sleeps at `step` when `HERALD_PUBLISH_PAUSE` names it.

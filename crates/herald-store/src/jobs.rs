@@ -732,9 +732,9 @@ impl Store {
         Ok(())
     }
 
-    /// Lets every running job be resumed at once. Only for a database no other server uses
-    /// (SQLite, whose file only one server may open): their worker cannot be alive.
-    pub async fn release_orphaned_jobs(&self) -> Result<u64, StoreError> {
+    /// Lets every running job be resumed at once. Only when no other process can be working
+    /// on the database ([`Store::join_processes`]): their worker cannot be alive.
+    pub(crate) async fn release_orphaned_jobs(&self) -> Result<u64, StoreError> {
         let result = publish_jobs::Entity::update_many()
             .col_expr(publish_jobs::Column::LeaseUntil, Expr::value(0i64))
             .filter(publish_jobs::Column::Status.eq(JobStatus::Running.as_str()))

@@ -18,6 +18,7 @@ mod error;
 mod export;
 mod jobs;
 mod listing;
+mod processes;
 mod published;
 mod schema_state;
 mod search;
@@ -36,6 +37,7 @@ pub use error::StoreError;
 pub use export::{ExportLine, ImportSummary};
 pub use jobs::{BUCKET_STEP_PHASE, Job, JobKind, JobQuery, JobStatus, MAX_ATTEMPTS, retry_delay};
 pub use listing::{ListQuery, Page, Sort};
+pub use processes::{Joined, ProcessLock};
 pub use published::{
     Applied, EntryPlace, Listing, LiveEntry, ObjectSource, PublishedObject, ReferenceTarget,
     SlotChange,

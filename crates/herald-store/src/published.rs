@@ -112,9 +112,10 @@ pub struct Listing {
 }
 
 impl Listing {
-    /// The newest page (`index.json`), when the listing ever had an object.
-    pub fn open_page(&self, page_size: i64) -> Option<i64> {
-        (self.next_seq > 0).then(|| (self.next_seq - 1) / Ord::max(page_size, 1))
+    /// The newest page (`index.json`): the one the last number falls on, and page 0 of a
+    /// listing a rebuild left empty (which must still be written, empty, over the old one).
+    pub fn open_page(&self, page_size: i64) -> i64 {
+        Ord::max(self.next_seq - 1, 0) / Ord::max(page_size, 1)
     }
 }
 
@@ -127,6 +128,8 @@ pub struct Applied {
     pub redirects_changed: bool,
     /// The bucket's new revision.
     pub revision: i64,
+    /// The page size of the listings (see [`Store::listing_page_size`]).
+    pub page_size: i64,
 }
 
 /// Where a referenced entry is (its live slug when it is live).
@@ -452,6 +455,16 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// The page size the listings in the bucket are paged with: the setting recorded by the
+    /// first batch, changed only by a rebuild of every type ([`Store::resequence_listings`]),
+    /// which writes every page again. `None` before the first batch.
+    pub async fn listing_page_size(&self) -> Result<Option<i64>, StoreError> {
+        Ok(publish_state::Entity::find_by_id(1)
+            .one(&self.read)
+            .await?
+            .and_then(|s| s.page_size))
+    }
+
     /// `redirects.json`: old path → new path, sorted.
     pub async fn redirect_map(&self) -> Result<Vec<(String, String)>, StoreError> {
         Ok(publish_redirects::Entity::find()
@@ -467,18 +480,26 @@ impl Store {
     /// caller has written them) and the old ones gone from the listings: rows deleted and
     /// inserted with new sequence numbers, listing counters, the redirects of `moves` (old path
     /// → new path), the bucket revision, and the jobs' progress (`progress` receives what was
-    /// applied), so that a crash after this point resumes by writing the pages.
+    /// applied), so that a crash after this point resumes by writing the pages. Pages are
+    /// counted in the recorded page size; the first batch records `setting`.
     pub async fn apply_slot_changes(
         &self,
         changes: &[SlotChange],
         moves: &[(String, String)],
-        page_size: i64,
+        setting: i64,
         jobs: (&[i64], &str),
         progress: impl FnOnce(&Applied) -> Value,
     ) -> Result<Applied, StoreError> {
-        let page_size = Ord::max(page_size, 1);
         let txn = self.begin_write().await?;
-        let mut applied = Applied::default();
+        let recorded = publish_state::Entity::find_by_id(1)
+            .one(&txn)
+            .await?
+            .and_then(|s| s.page_size);
+        let page_size = Ord::max(recorded.unwrap_or(setting), 1);
+        let mut applied = Applied {
+            page_size,
+            ..Applied::default()
+        };
         let mut types: Vec<&str> = changes.iter().map(|c| c.type_name.as_str()).collect();
         types.sort_unstable();
         types.dedup();
@@ -586,13 +607,16 @@ impl Store {
             .collect();
         applied.redirects_changed =
             update_redirects(&txn, moves, &added_paths, &removed_paths).await?;
-        publish_state::Entity::update_many()
+        let mut bump = publish_state::Entity::update_many()
             .col_expr(
                 publish_state::Column::Revision,
                 Expr::col(publish_state::Column::Revision).add(1),
             )
-            .col_expr(publish_state::Column::UpdatedAt, Expr::value(now_micros()))
-            .filter(publish_state::Column::Id.eq(1))
+            .col_expr(publish_state::Column::UpdatedAt, Expr::value(now_micros()));
+        if recorded.is_none() {
+            bump = bump.col_expr(publish_state::Column::PageSize, Expr::value(page_size));
+        }
+        bump.filter(publish_state::Column::Id.eq(1))
             .exec(&txn)
             .await?;
         applied.revision = publish_state::Entity::find_by_id(1)
@@ -614,9 +638,24 @@ impl Store {
     /// without gaps, so that every listing is newest first. A rebuild records the entries it
     /// rewrites in publication order, but a publication it gave way to, or a row it had to
     /// replace, took the next number in between; the rebuild ends with this, and then writes
-    /// every page of those types anyway.
-    pub async fn resequence_listings(&self, types: &[String]) -> Result<(), StoreError> {
+    /// every page of those types anyway. A rebuild of every type passes the `page_size`
+    /// setting, which from then on pages every listing.
+    pub async fn resequence_listings(
+        &self,
+        types: &[String],
+        page_size: Option<i64>,
+    ) -> Result<(), StoreError> {
         let txn = self.begin_write().await?;
+        if let Some(page_size) = page_size {
+            publish_state::Entity::update_many()
+                .col_expr(
+                    publish_state::Column::PageSize,
+                    Expr::value(Ord::max(page_size, 1)),
+                )
+                .filter(publish_state::Column::Id.eq(1))
+                .exec(&txn)
+                .await?;
+        }
         let backend = txn.get_database_backend();
         // `?1` and `$1` both name the first parameter, used several times.
         let param = if backend == sea_orm::DbBackend::Postgres {

@@ -11,7 +11,7 @@ use actix_web::{HttpServer, web};
 use herald_api::{AppState, Metrics};
 use herald_model::{SchemaProblems, SchemaSet};
 use herald_publish::{Bucket as PublishBucket, NotifyTarget, Options, Pause, Publisher, Renderer};
-use herald_store::{SchemaReview, Store};
+use herald_store::{Actor, ProcessLock, SchemaReview, Store};
 use tokio::sync::watch;
 
 use herald_assets::AssetStorage;
@@ -88,6 +88,8 @@ pub struct Running {
     /// The publishing pipeline and its running worker.
     pub publisher: Publisher,
     pub worker: Worker,
+    /// On SQLite, this process's place among those using the file, held while it runs.
+    pub processes: Option<ProcessLock>,
 }
 
 /// The background work inside the server: the publishing worker and the housekeeping.
@@ -256,8 +258,10 @@ pub fn publisher(
     let options = Options {
         notify,
         page_size: i64::from(settings.publish.page_size),
+        // Fault injection exists in debug builds only (the tests'); a release build ignores it.
         pause: std::env::var(ENV_PUBLISH_PAUSE)
             .ok()
+            .filter(|_| cfg!(debug_assertions))
             .and_then(|v| Pause::parse(&v)),
         ..Options::default()
     };
@@ -269,6 +273,47 @@ pub fn publisher(
         settings.locales.clone(),
         options,
     )?)
+}
+
+/// On SQLite, joins the processes using the file before any job is claimed; when none other
+/// is alive, the jobs a crashed one left running resume at once ([`Store::join_processes`]).
+pub async fn join_processes(
+    settings: &Settings,
+    store: &Store,
+) -> Result<Option<ProcessLock>, StartError> {
+    let Some(joined) = store.join_processes(settings.database.as_str()).await? else {
+        return Ok(None);
+    };
+    if joined.released_jobs > 0 {
+        tracing::warn!(
+            resumed = joined.released_jobs,
+            "resuming publishing jobs interrupted by a crash"
+        );
+    }
+    Ok(Some(joined.lock))
+}
+
+/// When `[publish] page_size` is not the page size the bucket's listings were written with,
+/// queues a rebuild of every type, which pages them again; until it ends, publishing keeps the
+/// old size so that the pages in the bucket agree with each other.
+async fn queue_repaging(settings: &Settings, store: &Store) -> Result<(), StartError> {
+    let setting = i64::from(settings.publish.page_size);
+    let Some(recorded) = store.listing_page_size().await? else {
+        return Ok(());
+    };
+    if recorded == setting {
+        return Ok(());
+    }
+    let (job, created) = store.enqueue_rebuild(None, &Actor::system()).await?;
+    tracing::warn!(
+        from = recorded,
+        to = setting,
+        job = job.id,
+        queued = created,
+        "[publish] page_size changed: a rebuild of every type pages the listings again; \
+         until it is done they keep the old size"
+    );
+    Ok(())
 }
 
 /// Starts the server; it runs until `handle.stop` or a shutdown signal.
@@ -288,13 +333,8 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
     let renderer = Arc::new(Renderer::new(schemas.clone())?);
     let assets = asset_storage(settings)?;
     let publisher = publisher(settings, &store, assets.clone(), renderer.clone())?;
-    if store.is_sqlite() {
-        // One server per SQLite file: a job left running was this server's before a crash.
-        let resumed = store.release_orphaned_jobs().await?;
-        if resumed > 0 {
-            tracing::warn!(resumed, "resuming publishing jobs interrupted by a crash");
-        }
-    }
+    let processes = join_processes(settings, &store).await?;
+    queue_repaging(settings, &store).await?;
     let auth = auth_service(settings, &store)?;
     let first_admin = auth
         .ensure_first_admin(
@@ -354,5 +394,6 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
         first_admin,
         publisher,
         worker,
+        processes,
     })
 }

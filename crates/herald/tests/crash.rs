@@ -2,11 +2,12 @@
 //! middle of a rebuild and at each step of a single publish; after a restart the work
 //! completes. Meanwhile a watcher reads the bucket folder over and over and records any
 //! manifest, index page or redirect that names a missing object: there must be none. And
-//! `herald publish rebuild` from the command line.
+//! `herald publish rebuild` from the command line, beside a server on the same SQLite file,
+//! and a change of the listings' page size.
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -174,4 +175,114 @@ fn publish_rebuild_on_the_command_line_shows_progress_and_writes_the_bucket() {
     assert!(bucket.join("content/faq/en/index-11.json").is_file());
     assert!(bucket.join("manifest.json").is_file());
     assert!(dangling(&bucket).is_empty());
+}
+
+/// The listing pages of the FAQ in English in the bucket folder (`index-{n}.json`), in order,
+/// with the slugs each lists.
+fn faq_pages(bucket: &Path) -> Vec<(i64, Vec<String>)> {
+    let folder = bucket.join("content/faq/en");
+    let mut pages: Vec<(i64, Vec<String>)> = std::fs::read_dir(&folder)
+        .expect("the listing folder")
+        .filter_map(|f| {
+            let name = f.ok()?.file_name().into_string().ok()?;
+            let n = name
+                .strip_prefix("index-")?
+                .strip_suffix(".json")?
+                .parse()
+                .ok()?;
+            let page: Value =
+                serde_json::from_slice(&std::fs::read(folder.join(&name)).ok()?).ok()?;
+            let slugs = page["items"]
+                .as_array()?
+                .iter()
+                .filter_map(|i| i["slug"].as_str().map(str::to_owned))
+                .collect();
+            Some((n, slugs))
+        })
+        .collect();
+    pages.sort();
+    pages
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_page_size_pages_every_listing_again_and_leaves_no_page_behind() {
+    const COUNT: usize = 250;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let bucket = data.join("public");
+    import(&data, COUNT);
+    let config = dir.path().join("herald.toml");
+    let mut last_job = Value::Null;
+    for (size, pages) in [(100, 3), (50, 5), (200, 2)] {
+        std::fs::write(&config, format!("[publish]\npage_size = {size}\n")).expect("config");
+        let mut command = Server::command(&data);
+        command.env("HERALD_CONFIG", &config);
+        let server = Server::spawn(command).await;
+        let job = if size == 100 {
+            server.post("/api/v1/publish/rebuild", json!({})).await
+        } else {
+            // Changed: the server queued a rebuild of every type itself.
+            let jobs = server.get("/api/v1/publish/jobs?kind=rebuild").await;
+            jobs["items"][0].clone()
+        };
+        assert_ne!(job["id"], last_job["id"], "a new rebuild for {size}: {job}");
+        let done = server.wait_for(&job["id"], finished).await;
+        assert_eq!(done["status"], "done", "{done}");
+        last_job = done;
+
+        let manifest: Value = serde_json::from_slice(
+            &std::fs::read(bucket.join("manifest.json")).expect("the manifest"),
+        )
+        .expect("JSON");
+        assert_eq!(manifest["page_size"], size);
+        assert_eq!(manifest["types"]["faq"]["locales"]["en"]["pages"], pages);
+        let found = faq_pages(&bucket);
+        let numbers: Vec<i64> = found.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            numbers,
+            (0..pages).collect::<Vec<i64>>(),
+            "page size {size}"
+        );
+        let mut listed: Vec<String> = Vec::new();
+        for (n, slugs) in &found {
+            assert!(slugs.len() <= size, "page {n} of {size}: {}", slugs.len());
+            listed.extend(slugs.iter().cloned());
+        }
+        listed.sort();
+        listed.dedup();
+        assert_eq!(listed.len(), COUNT, "every entry listed once at {size}");
+        assert!(dangling(&bucket).is_empty(), "{:?}", dangling(&bucket));
+        server.stop();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_starting_beside_a_command_line_rebuild_leaves_its_job_alone() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    import(&data, 1200);
+    // Each chunk of 500 entries waits 1.5 s: the rebuild runs for about 5 s.
+    let mut rebuild = herald(&data, &["publish", "rebuild"]);
+    rebuild.env("HERALD_PUBLISH_PAUSE", "rebuild_chunk:1500");
+    let cli = rebuild
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("herald runs");
+    std::thread::sleep(Duration::from_millis(1200));
+    let server = Server::start(&data, None).await;
+    let output = cli.wait_with_output().expect("the rebuild finishes");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("Rebuilt 1200 objects"), "{stdout}");
+    let jobs = server.get("/api/v1/publish/jobs?kind=rebuild").await;
+    let job = &jobs["items"][0];
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(job["attempts"], 1, "never taken over: {job}");
+    assert!(dangling(&data.join("public")).is_empty());
+    server.stop();
 }

@@ -411,10 +411,25 @@ async fn a_rebuild_restores_the_bucket() {
 
 /// What no live entry shows any more (here an entry whose publication the database lost
 /// without a job recording it) leaves the listings and the bucket with a rebuild.
-#[actix_web::test]
-async fn a_rebuild_takes_out_what_no_live_entry_shows() {
+/// Makes the entries `condition` selects not live in the database only, as if the worker had
+/// never heard of it.
+async fn unpublish_behind_the_workers_back(server: &TestServer, condition: &str) {
     use sea_orm::ConnectionTrait;
 
+    let db = sea_orm::Database::connect(server.database_url.as_str())
+        .await
+        .expect("the database");
+    db.execute_unprepared(&format!(
+        "UPDATE entries SET published_version = NULL, published_slug = NULL, \
+         published_at = NULL WHERE {condition}"
+    ))
+    .await
+    .expect("unpublished behind the worker's back");
+    db.close().await.expect("closed");
+}
+
+#[actix_web::test]
+async fn a_rebuild_takes_out_what_no_live_entry_shows() {
     let server = TestServer::start().await;
     let mut entries = Vec::new();
     for question in ["Gift wrap?", "Price match?", "Student discount?"] {
@@ -427,17 +442,8 @@ async fn a_rebuild_takes_out_what_no_live_entry_shows() {
     let before = server.bucket_keys().await;
     assert!(before.iter().any(|k| k.ends_with(&format!("/{slug}.json"))));
 
-    let db = sea_orm::Database::connect(server.database_url.as_str())
-        .await
-        .expect("the database");
     let id = gone["id"].as_str().expect("id");
-    db.execute_unprepared(&format!(
-        "UPDATE entries SET published_version = NULL, published_slug = NULL, \
-         published_at = NULL WHERE id = '{id}'"
-    ))
-    .await
-    .expect("unpublished behind the worker's back");
-    db.close().await.expect("closed");
+    unpublish_behind_the_workers_back(&server, &format!("id = '{id}'")).await;
 
     let accepted = server
         .post("/api/v1/publish/rebuild", &json!({"type": "faq"}))
@@ -462,6 +468,25 @@ async fn a_rebuild_takes_out_what_no_live_entry_shows() {
             "{key} still lists it: {page}"
         );
     }
+    server.assert_bucket_consistent().await;
+
+    // With no live entry left, the listing is written empty rather than left as it was.
+    unpublish_behind_the_workers_back(&server, "true").await;
+    let accepted = server
+        .post("/api/v1/publish/rebuild", &json!({"type": "faq"}))
+        .await;
+    let job = server.wait_job(&accepted.body["id"]).await;
+    assert_eq!(job["status"], "done", "{job}");
+    let index = server.object("content/faq/en/index.json").await;
+    assert_eq!(index["items"], json!([]), "{index}");
+    assert_eq!(index["page"], 0, "{index}");
+    let left = server.bucket_keys().await;
+    assert!(
+        !left
+            .iter()
+            .any(|k| k.starts_with("content/faq/en/index-") && k != "content/faq/en/index-0.json"),
+        "{left:?}"
+    );
     server.assert_bucket_consistent().await;
     server.stop().await;
 }

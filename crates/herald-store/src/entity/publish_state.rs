@@ -10,6 +10,8 @@ pub struct Model {
     pub id: i32,
     pub revision: i64,
     pub updated_at: i64,
+    /// The page size of the listings in the bucket (`None` before the first batch).
+    pub page_size: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

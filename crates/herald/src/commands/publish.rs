@@ -11,7 +11,7 @@ use herald_publish::Renderer;
 use herald_store::{Actor, Job, JobStatus};
 
 use crate::cli::Rebuild;
-use crate::server::{asset_storage, load_schemas, open_store, publisher};
+use crate::server::{asset_storage, join_processes, load_schemas, open_store, publisher};
 use crate::settings::Settings;
 
 /// Width of the bar, in characters.
@@ -33,6 +33,7 @@ pub(crate) fn rebuild(args: &Rebuild, out: &mut impl Write) -> anyhow::Result<Ex
             return Ok(ExitCode::FAILURE);
         }
         let store = open_store(&settings, &schemas).await?;
+        let _processes = join_processes(&settings, &store).await?;
         let renderer = Arc::new(Renderer::new(schemas.clone())?);
         let publisher = publisher(&settings, &store, asset_storage(&settings)?, renderer)?;
         let actor = Actor {

@@ -6,6 +6,10 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Keys remembered by [`Refusals`] before the old ones are swept (and, if too few go, all).
+const SWEEP_AT: usize = 10_000;
 
 /// The attempts in progress, by key (`email:…`, `ip:…`).
 #[derive(Debug, Default)]
@@ -59,9 +63,46 @@ impl Drop for Attempt<'_> {
     }
 }
 
+/// The keys whose refusal (429) this process audited lately, so that a flood of refused
+/// sign-ins writes one audit row per key and window rather than one per request.
+#[derive(Debug, Default)]
+pub(crate) struct Refusals {
+    noted: Mutex<HashMap<String, Instant>>,
+}
+
+impl Refusals {
+    /// Whether `key` was not noted within `window`; if so it is noted now, so that of many
+    /// refusals at once only one is told yes.
+    pub(crate) fn first_within(&self, key: &str, window: Duration) -> bool {
+        let mut noted = self.noted.lock().unwrap_or_else(|e| e.into_inner());
+        if noted.get(key).is_some_and(|at| at.elapsed() < window) {
+            return false;
+        }
+        if noted.len() >= SWEEP_AT {
+            noted.retain(|_, at| at.elapsed() < window);
+            if noted.len() >= SWEEP_AT / 2 {
+                noted.clear();
+            }
+        }
+        noted.insert(key.to_owned(), Instant::now());
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_is_noted_once_per_key_and_window() {
+        let refusals = Refusals::default();
+        let window = Duration::from_millis(200);
+        assert!(refusals.first_within("email:a", window));
+        assert!(!refusals.first_within("email:a", window));
+        assert!(refusals.first_within("ip:1", window));
+        std::thread::sleep(window);
+        assert!(refusals.first_within("email:a", window));
+    }
 
     #[test]
     fn attempts_in_progress_are_counted_until_they_end() {

@@ -11,7 +11,7 @@ use herald_store::{
 };
 use serde_json::json;
 
-use crate::attempts::{Attempt, Attempts};
+use crate::attempts::{Attempt, Attempts, Refusals};
 use crate::cache::PrincipalCache;
 use crate::jwt::Keys;
 use crate::password::Hasher;
@@ -29,6 +29,8 @@ const SHOWN_PREFIX_CHARS: usize = 9;
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 /// The audit action of a failed sign-in, counted by the limiter.
 const LOGIN_FAILED: &str = "auth.login_failed";
+/// The audit action of a sign-in refused by the limiter; not counted by it.
+const LOGIN_RATE_LIMITED: &str = "auth.login_rate_limited";
 /// What the audit log shows for a sign-in whose e-mail is not an e-mail address (perhaps the
 /// password, typed into the wrong field): the input itself is never kept.
 const NOT_AN_EMAIL: &str = "(not an e-mail)";
@@ -172,6 +174,15 @@ fn check_email(email: &str) -> Result<String, AuthError> {
     }
 }
 
+/// The audit rows a limiter key (`email:…`, `ip:…`) counts.
+fn event_key(key: &str) -> Option<EventKey<'_>> {
+    match key.split_once(':') {
+        Some(("email", email)) => Some(EventKey::Target(email)),
+        Some((_, ip)) => Some(EventKey::Ip(ip)),
+        None => None,
+    }
+}
+
 fn check_policy(password: &str, email: &str) -> Result<(), AuthError> {
     check_password(password, email).map_err(|why| invalid("password", ErrorCode::WeakPassword, why))
 }
@@ -186,6 +197,8 @@ pub struct Auth {
     cache: PrincipalCache,
     /// Sign-ins in progress, counted by the limiter.
     attempts: Attempts,
+    /// Refused sign-ins audited lately.
+    refusals: Refusals,
 }
 
 impl Auth {
@@ -203,6 +216,7 @@ impl Auth {
             hasher: Hasher::new(config.hash_concurrency)?,
             cache: PrincipalCache::new(config.recheck_after),
             attempts: Attempts::default(),
+            refusals: Refusals::default(),
             store,
             keys,
             config,
@@ -240,7 +254,9 @@ impl Auth {
             .chain(ip.map(|ip| format!("ip:{ip}")))
             .collect();
         let attempt = self.attempts.begin(keys);
-        if let Some(retry_after) = self.login_blocked(&attempt).await? {
+        if let Some((retry_after, blocked)) = self.login_blocked(&attempt).await? {
+            self.audit_refusal(&blocked, account, ip, retry_after)
+                .await?;
             return Err(AuthError::RateLimited { retry_after });
         }
         let user = match &email {
@@ -293,22 +309,24 @@ impl Auth {
     }
 
     /// When the limiter refuses sign-ins for this account or address: how long until it
-    /// allows one again. Attempts still in progress count as failures.
-    async fn login_blocked(&self, attempt: &Attempt<'_>) -> Result<Option<Duration>, AuthError> {
-        let window = chrono::TimeDelta::from_std(self.config.login_window)
-            .unwrap_or(chrono::TimeDelta::minutes(1));
+    /// allows one again, and the keys that refuse. Attempts still in progress count as
+    /// failures.
+    async fn login_blocked(
+        &self,
+        attempt: &Attempt<'_>,
+    ) -> Result<Option<(Duration, Vec<String>)>, AuthError> {
+        let window = self.login_window();
         let now = Utc::now();
         let limit = u64::from(self.config.login_attempts.max(1));
         let mut wait = None;
+        let mut blocked = Vec::new();
         for (key, ahead) in &attempt.ahead {
-            let key = match key.split_once(':') {
-                Some(("email", email)) => EventKey::Target(email),
-                Some((_, ip)) => EventKey::Ip(ip),
-                None => continue,
+            let Some(event_key) = event_key(key) else {
+                continue;
             };
             let times = self
                 .store
-                .recent_event_times(LOGIN_FAILED, key, now - window, limit)
+                .recent_event_times(LOGIN_FAILED, event_key, now - window, limit)
                 .await?;
             let remaining = if times.len() as u64 >= limit {
                 let oldest = times.last().copied().unwrap_or(now);
@@ -321,8 +339,66 @@ impl Auth {
             };
             let remaining = remaining.max(Duration::from_secs(1));
             wait = Some(wait.map_or(remaining, |w: Duration| w.max(remaining)));
+            blocked.push(key.clone());
         }
-        Ok(wait)
+        Ok(wait.map(|wait| (wait, blocked)))
+    }
+
+    /// Audits a refused sign-in as `auth.login_rate_limited`, once per refusing key and
+    /// window (a flood of refusals is one row, not one per request). These rows are not
+    /// failures: the limiter does not count them.
+    async fn audit_refusal(
+        &self,
+        blocked: &[String],
+        account: &str,
+        ip: Option<&str>,
+        retry_after: Duration,
+    ) -> Result<(), AuthError> {
+        let window = self.login_window();
+        for key in blocked {
+            // Per account, the row's target is the e-mail; per address, the address.
+            let (target_type, target, limit) = match key.split_once(':') {
+                Some(("email", email)) => ("user", email, "account"),
+                Some((_, ip)) => ("address", ip, "address"),
+                None => continue,
+            };
+            if !self.refusals.first_within(key, self.config.login_window) {
+                continue;
+            }
+            // Another instance (or this one before a restart) may have written it.
+            let seen = self
+                .store
+                .recent_event_times(
+                    LOGIN_RATE_LIMITED,
+                    EventKey::Target(target),
+                    Utc::now() - window,
+                    1,
+                )
+                .await?;
+            if !seen.is_empty() {
+                continue;
+            }
+            let actor = Actor {
+                id: "anonymous".to_owned(),
+                label: account.to_owned(),
+                ip: ip.map(str::to_owned),
+            };
+            self.store
+                .audit(
+                    &actor,
+                    AuditEvent::on(LOGIN_RATE_LIMITED, target_type, target).with(json!({
+                        "limit": limit,
+                        "retry_after_seconds": retry_after.as_secs(),
+                    })),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn login_window(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::from_std(self.config.login_window)
+            .unwrap_or(chrono::TimeDelta::minutes(1))
     }
 
     /// Spends a refresh token for a new pair. A spent token coming back ends its session.

@@ -497,6 +497,88 @@ async fn a_failed_sign_in_keeps_only_a_real_e_mail_address() {
     server.stop().await;
 }
 
+/// A sign-in refused by the limiter leaves one audit row per refusing key and window, however
+/// many are refused, and those rows are not failures: they do not prolong the block.
+#[actix_web::test]
+async fn refused_sign_ins_are_audited_once_per_key_and_window() {
+    // Long enough for the ten password checks below, even on a busy machine.
+    let window = Duration::from_secs(5);
+    let server = TestServer::start_with(|s| {
+        s.auth.login_window = window;
+        s.auth.trust_forwarded_for = true;
+    })
+    .await;
+    let started = Instant::now();
+    // Five failures for one account, each from its own address; then five for five
+    // accounts from one address.
+    for n in 1..=5 {
+        login_from(
+            &server,
+            &format!("10.1.0.{n}"),
+            ADMIN_EMAIL,
+            "a wrong password",
+        )
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+        login_from(
+            &server,
+            "10.2.0.1",
+            &format!("user{n}@shop.example"),
+            "a wrong password",
+        )
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    for _ in 0..3 {
+        login_from(&server, "10.1.1.1", ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        login_from(
+            &server,
+            "10.2.0.1",
+            "other@shop.example",
+            "a wrong password",
+        )
+        .await
+        .assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    }
+    let limited = server
+        .get("/api/v1/audit?action=auth.login_rate_limited")
+        .await;
+    assert_eq!(limited.status, StatusCode::OK, "{}", limited.text);
+    let rows: Vec<(&str, &str, &str, &str)> = limited.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| {
+            (
+                r["target_type"].as_str().unwrap_or_default(),
+                r["target_id"].as_str().unwrap_or_default(),
+                r["details"]["limit"].as_str().unwrap_or_default(),
+                r["ip"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("address", "10.2.0.1", "address", "10.2.0.1"),
+            ("user", ADMIN_EMAIL, "account", "10.1.1.1"),
+        ],
+        "one row per refusing key, newest first: {}",
+        limited.text
+    );
+    let failed = server.get("/api/v1/audit?action=auth.login_failed").await;
+    assert_eq!(failed.body["items"].as_array().map(Vec::len), Some(10));
+
+    // Once the window of the first failures has passed, the account signs in again.
+    actix_web::rt::time::sleep(window.saturating_sub(started.elapsed()) + Duration::from_secs(1))
+        .await;
+    let after = login_from(&server, "10.1.1.1", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.text);
+    server.stop().await;
+}
+
 #[actix_web::test]
 async fn a_burst_of_simultaneous_guesses_gets_no_more_than_the_limit() {
     let server = TestServer::start().await;

@@ -11,6 +11,7 @@ mod m20261123_000004_assets;
 mod m20261201_000005_listing_by_locale_and_status;
 mod m20261203_000006_auth_hardening;
 mod m20261203_000007_listing_page_size;
+mod m20261203_000008_published_assets;
 
 pub use m20261123_000003_publishing::BACKFILL_PUBLISHED;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_listing_by_locale_and_status::Migration),
             Box::new(m20261203_000006_auth_hardening::Migration),
             Box::new(m20261203_000007_listing_page_size::Migration),
+            Box::new(m20261203_000008_published_assets::Migration),
         ]
     }
 }

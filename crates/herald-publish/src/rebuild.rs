@@ -3,7 +3,8 @@
 //! objects are recorded and the job's progress saved (how many are done and the last one),
 //! so an interrupted rebuild resumes where it stopped. Then the objects no live entry shows
 //! any more are dropped from the listings, every page of the rebuilt types, the redirects,
-//! the schemas and the manifest are written, and the dropped objects deleted.
+//! the schemas and the manifest are written, and the dropped objects deleted, with the public
+//! files no object shows any more.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -67,13 +68,22 @@ fn placements(
 type Recording<'a> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), PublishError>> + Send + 'a>>;
 
-/// Renders the entries of `chunk` and writes their objects. Returns the slot changes to record
-/// (those whose object changed) and the entries that could not be rendered.
+/// What a chunk wrote.
+struct Written {
+    /// The slot changes to record: those whose object changed.
+    changed: Vec<SlotChange>,
+    /// Objects that already showed their version: they keep their row.
+    unchanged: Vec<SlotChange>,
+    /// Entries that could not be rendered: id → reason.
+    failed: BTreeMap<String, String>,
+}
+
+/// Renders the entries of `chunk` and writes their objects.
 async fn write_chunk(
     publisher: &Publisher,
     shown: &HashMap<String, Vec<(String, Option<String>)>>,
     chunk: &[LiveEntry],
-) -> Result<(Vec<SlotChange>, BTreeMap<String, String>), PublishError> {
+) -> Result<Written, PublishError> {
     let store = publisher.store();
     let mut changes = Vec::new();
     let mut slugs: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -90,6 +100,7 @@ async fn write_chunk(
                     fallback_from: fallback_from.clone(),
                     title: None,
                     published_at: entry.published_at,
+                    assets: Vec::new(),
                 }),
             });
         }
@@ -121,15 +132,18 @@ async fn write_chunk(
     let rendered = publisher.render(changes).await?;
     publisher.upload(&rendered).await?;
     // Objects that already showed this version keep their row (and place in the listing).
-    let rows = rendered
+    let (changed, unchanged) = rendered
         .changes
         .into_iter()
-        .filter(|c| match (&c.old, &c.new) {
+        .partition(|c| match (&c.old, &c.new) {
             (Some(old), Some(new)) => !sync::shows(old, new),
             _ => true,
-        })
-        .collect();
-    Ok((rows, rendered.failed))
+        });
+    Ok(Written {
+        changed,
+        unchanged,
+        failed: rendered.failed,
+    })
 }
 
 /// After a chunk is recorded: checks the lease, and gives way when publications are due
@@ -188,6 +202,9 @@ pub(crate) async fn run(
         .and_then(|p| serde_json::from_value(p).ok())
         .unwrap_or_default();
     progress.phase = "objects".to_owned();
+    // An older bucket's objects do not all have their files recorded: the rebuild records
+    // those of the objects it keeps, too.
+    let assets_recorded = store.assets_recorded().await?;
     let live: Vec<LiveEntry> = store
         .live_entries(scope)
         .await?
@@ -219,7 +236,11 @@ pub(crate) async fn run(
         if recorded? && after_chunk(publisher, job, lease, &progress).await? {
             return Ok(());
         }
-        let (rows, failed) = written?;
+        let Written {
+            changed: rows,
+            unchanged,
+            failed,
+        } = written?;
         for (id, reason) in failed {
             tracing::warn!(entry = %id, %reason, "rebuild: cannot render the entry; skipped");
             if progress.skipped.len() < MAX_SKIPPED {
@@ -232,6 +253,9 @@ pub(crate) async fn run(
             .map(|e| (e.published_at.timestamp_micros(), e.id.clone()));
         let snapshot = serde_json::to_value(&progress).unwrap_or(Value::Null);
         recording = Some(Box::pin(async move {
+            if !assets_recorded && !unchanged.is_empty() {
+                store.record_shown_assets(&unchanged).await?;
+            }
             if rows.is_empty() {
                 store
                     .save_job_progress(&[job.id], worker, &snapshot)
@@ -320,11 +344,11 @@ pub(crate) async fn run(
     let applied = store
         .apply_slot_changes(&stale, &[], page_size, (&[job.id], worker), |applied| {
             let mut step = step.clone();
-            step.revision = applied.revision;
+            step.record(applied);
             step.to_progress()
         })
         .await?;
-    step.revision = applied.revision;
+    step.record(&applied);
     publisher.finish(step, lease).await
 }
 

@@ -188,7 +188,7 @@ impl Resolver for References {
 
     fn asset(&self, id: &str) -> Option<ResolvedAsset> {
         self.assets.get(id).map(|a| ResolvedAsset {
-            url: format!("assets/{}/{}", a.sha256, a.filename),
+            url: herald_assets::public_key(&a.sha256, &a.filename).to_string(),
             content_type: a.content_type.clone(),
             bytes: a.bytes,
             width: a.width,

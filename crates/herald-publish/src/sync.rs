@@ -49,6 +49,7 @@ pub(crate) fn desired(
                 fallback_from: (candidate != locale).then(|| candidate.to_owned()),
                 title: None,
                 published_at: entry.published_at,
+                assets: Vec::new(),
             });
         }
     }
@@ -206,6 +207,7 @@ mod tests {
             fallback_from: None,
             title: None,
             published_at: Utc::now(),
+            assets: Vec::new(),
         };
         let old = PublishedObject {
             type_name: "faq".into(),

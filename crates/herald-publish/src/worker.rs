@@ -180,6 +180,15 @@ impl BucketStep {
         serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
+    /// Takes in what the database recorded: the pages to write, whether the redirects
+    /// changed, the revision, and the public files to withdraw with the old objects.
+    pub(crate) fn record(&mut self, applied: &herald_store::Applied) {
+        self.pages.extend(applied.pages.iter().cloned());
+        self.redirects |= applied.redirects_changed;
+        self.revision = applied.revision;
+        self.deletes.extend(applied.withdrawn.iter().cloned());
+    }
+
     fn merge(&mut self, other: BucketStep) {
         self.revision = self.revision.max(other.revision);
         self.pages.extend(other.pages);
@@ -531,16 +540,12 @@ impl Publisher {
                         (&ok_jobs, worker),
                         |applied| {
                             let mut step = step.clone();
-                            step.pages = applied.pages.clone();
-                            step.redirects = applied.redirects_changed;
-                            step.revision = applied.revision;
+                            step.record(applied);
                             step.to_progress()
                         },
                     )
                     .await?;
-                step.pages = applied.pages;
-                step.redirects = applied.redirects_changed;
-                step.revision = applied.revision;
+                step.record(&applied);
                 steps.push(step);
             }
         }
@@ -946,6 +951,13 @@ fn render_all(
         match outcome {
             Ok((value, title)) => {
                 new.title = title;
+                new.assets = asset_uses
+                    .get(&new.entry_id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|id| references.stored_asset(id))
+                    .map(|a| herald_assets::public_key(&a.sha256, &a.filename).to_string())
+                    .collect();
                 objects.push((new.entry_id.clone(), change.path(), json_bytes(&value)));
                 titled.push(change);
             }

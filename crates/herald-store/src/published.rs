@@ -17,13 +17,14 @@ use chrono::{DateTime, Utc};
 use herald_model::render::entry_key;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Map, Value};
 
 use crate::entity::{
-    entries, publish_groups, publish_redirects, publish_state, published_entries, revisions,
+    entries, publish_groups, publish_redirects, publish_state, published_assets, published_entries,
+    revisions,
 };
 use crate::jobs::save_progress;
 use crate::time::{from_micros, now_micros};
@@ -82,6 +83,8 @@ pub struct ObjectSource {
     pub fallback_from: Option<String>,
     pub title: Option<String>,
     pub published_at: DateTime<Utc>,
+    /// The public files it shows (`assets/{sha256}/{filename}`), known once it is rendered.
+    pub assets: Vec<String>,
 }
 
 /// A change of one path of the bucket: the row it had, the object it gets.
@@ -130,6 +133,8 @@ pub struct Applied {
     pub revision: i64,
     /// The page size of the listings (see [`Store::listing_page_size`]).
     pub page_size: i64,
+    /// Public files no published object shows any more: to delete with the old objects.
+    pub withdrawn: Vec<String>,
 }
 
 /// Where a referenced entry is (its live slug when it is live).
@@ -491,10 +496,9 @@ impl Store {
         progress: impl FnOnce(&Applied) -> Value,
     ) -> Result<Applied, StoreError> {
         let txn = self.begin_write().await?;
-        let recorded = publish_state::Entity::find_by_id(1)
-            .one(&txn)
-            .await?
-            .and_then(|s| s.page_size);
+        let state = publish_state::Entity::find_by_id(1).one(&txn).await?;
+        let recorded = state.as_ref().and_then(|s| s.page_size);
+        let assets_recorded = state.is_some_and(|s| s.assets_recorded);
         let page_size = Ord::max(recorded.unwrap_or(setting), 1);
         let mut applied = Applied {
             page_size,
@@ -532,6 +536,10 @@ impl Store {
                     old.seq / page_size,
                 ));
             }
+        }
+        let released = replace_shown_assets(&txn, changes).await?;
+        if assets_recorded {
+            applied.withdrawn = unshown_assets(&txn, released).await?;
         }
         let mut rows = Vec::new();
         let mut added_paths = Vec::new();
@@ -634,12 +642,103 @@ impl Store {
 }
 
 impl Store {
+    /// Records the files the objects of `changes` show, whose rows a rebuild keeps (they
+    /// already showed the same version), on a bucket whose files are not all recorded yet.
+    pub async fn record_shown_assets(&self, changes: &[SlotChange]) -> Result<(), StoreError> {
+        let txn = self.begin_write().await?;
+        replace_shown_assets(&txn, changes).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Whether the files of every published object are recorded, so that one no object shows
+    /// any more can be withdrawn from the bucket (see [`Applied::withdrawn`]).
+    pub async fn assets_recorded(&self) -> Result<bool, StoreError> {
+        Ok(publish_state::Entity::find_by_id(1)
+            .one(&self.read)
+            .await?
+            .is_some_and(|s| s.assets_recorded))
+    }
+}
+
+/// Replaces the recorded files of the paths `changes` touch by those of their new objects.
+/// Returns the files the old objects showed.
+async fn replace_shown_assets(
+    txn: &DatabaseTransaction,
+    changes: &[SlotChange],
+) -> Result<BTreeSet<String>, StoreError> {
+    let mut released = BTreeSet::new();
+    let mut rows = Vec::new();
+    for change in changes {
+        let slot = Condition::all()
+            .add(published_assets::Column::TypeName.eq(&change.type_name))
+            .add(published_assets::Column::Locale.eq(&change.locale))
+            .add(published_assets::Column::Slug.eq(&change.slug));
+        if change.old.is_some() {
+            let shown: Vec<String> = published_assets::Entity::find()
+                .select_only()
+                .column(published_assets::Column::AssetKey)
+                .filter(slot.clone())
+                .into_tuple()
+                .all(txn)
+                .await?;
+            if !shown.is_empty() {
+                published_assets::Entity::delete_many()
+                    .filter(slot)
+                    .exec(txn)
+                    .await?;
+                released.extend(shown);
+            }
+        }
+        let keys: BTreeSet<&String> = change.new.iter().flat_map(|n| &n.assets).collect();
+        rows.extend(keys.into_iter().map(|key| published_assets::ActiveModel {
+            type_name: Set(change.type_name.clone()),
+            locale: Set(change.locale.clone()),
+            slug: Set(change.slug.clone()),
+            asset_key: Set(key.clone()),
+        }));
+    }
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(200));
+        published_assets::Entity::insert_many(rows)
+            .on_conflict_do_nothing()
+            .exec_without_returning(txn)
+            .await?;
+        rows = rest;
+    }
+    Ok(released)
+}
+
+/// Of the files in `released`, those no recorded object shows any more.
+async fn unshown_assets(
+    txn: &DatabaseTransaction,
+    mut released: BTreeSet<String>,
+) -> Result<Vec<String>, StoreError> {
+    let keys: Vec<String> = released.iter().cloned().collect();
+    for chunk in keys.chunks(500) {
+        let still: Vec<String> = published_assets::Entity::find()
+            .select_only()
+            .column(published_assets::Column::AssetKey)
+            .filter(published_assets::Column::AssetKey.is_in(chunk.iter().cloned()))
+            .distinct()
+            .into_tuple()
+            .all(txn)
+            .await?;
+        for key in still {
+            released.remove(&key);
+        }
+    }
+    Ok(released.into_iter().collect())
+}
+
+impl Store {
     /// Numbers the listing rows of `types` again, oldest publication first (then by entry id),
     /// without gaps, so that every listing is newest first. A rebuild records the entries it
     /// rewrites in publication order, but a publication it gave way to, or a row it had to
     /// replace, took the next number in between; the rebuild ends with this, and then writes
     /// every page of those types anyway. A rebuild of every type passes the `page_size`
-    /// setting, which from then on pages every listing.
+    /// setting, which from then on pages every listing; it has also recorded the files of
+    /// every object ([`Store::assets_recorded`]).
     pub async fn resequence_listings(
         &self,
         types: &[String],
@@ -652,6 +751,7 @@ impl Store {
                     publish_state::Column::PageSize,
                     Expr::value(Ord::max(page_size, 1)),
                 )
+                .col_expr(publish_state::Column::AssetsRecorded, Expr::value(true))
                 .filter(publish_state::Column::Id.eq(1))
                 .exec(&txn)
                 .await?;

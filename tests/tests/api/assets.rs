@@ -769,3 +769,89 @@ async fn an_asset_goes_public_only_with_a_published_entry_that_uses_it() {
         .assert_error(StatusCode::CONFLICT, "asset_in_use");
     server.stop().await;
 }
+
+#[actix_web::test]
+async fn a_file_leaves_the_public_bucket_once_no_published_entry_shows_it() {
+    use sea_orm::ConnectionTrait;
+
+    let server = TestServer::start().await;
+    let image = upload(&server, png(64, 64, 2_000), "face.png", "image/png", None).await;
+    let key = format!(
+        "assets/{}/face.png",
+        image.body["sha256"].as_str().expect("sha")
+    );
+    let author = |name: &str, email: &str| json!({"fields": {"name": name, "email": email, "avatar": {"id": image.body["id"]}}});
+    let ada = server
+        .create("author", &author("Ada", "ada@example.com"))
+        .await;
+    let bo = server
+        .create("author", &author("Bo", "bo@example.com"))
+        .await;
+    server.publish_now("author", &ada["id"]).await;
+    server.publish_now("author", &bo["id"]).await;
+    let public = |keys: Vec<String>| keys.contains(&key);
+    assert!(public(server.bucket_keys().await));
+
+    let unpublish = async |entry: &Value| {
+        let job = server
+            .step(None, "author", &entry["id"], "unpublish", None)
+            .await;
+        assert_eq!(job.status, StatusCode::ACCEPTED, "{}", job.text);
+        let job = server.wait_job(&job.body["id"]).await;
+        assert_eq!(job["status"], "done", "{job}");
+        job
+    };
+    unpublish(&ada).await;
+    assert!(
+        public(server.bucket_keys().await),
+        "Bo's published entry still shows it"
+    );
+
+    // Bo's new version drops the picture: once it is live, nothing shows the file.
+    let path = format!("/api/v1/entries/author/{}", bo["id"].as_str().expect("id"));
+    let version = server.get(&path).await.body["version"]
+        .as_i64()
+        .expect("a version");
+    let dropped = server
+        .patch(&path, version, &json!({"fields": {"avatar": null}}))
+        .await;
+    assert_eq!(dropped.status, StatusCode::OK, "{}", dropped.text);
+    let job = server.publish_now("author", &bo["id"]).await;
+    assert!(
+        !public(server.bucket_keys().await),
+        "withdrawn with the version that dropped it"
+    );
+    assert!(
+        job["result"]["deleted"]
+            .as_array()
+            .is_some_and(|d| d.contains(&json!(key))),
+        "the CDN hears of it: {job}"
+    );
+    server.assert_bucket_consistent().await;
+
+    // A bucket written before files were recorded keeps them until a rebuild has recorded
+    // every object's: no file an unrecorded object shows is withdrawn.
+    server.publish_now("author", &ada["id"]).await;
+    assert!(public(server.bucket_keys().await), "public again");
+    let db = sea_orm::Database::connect(server.database_url.as_str())
+        .await
+        .expect("the database");
+    for statement in [
+        "DELETE FROM published_assets",
+        "UPDATE publish_state SET assets_recorded = FALSE",
+    ] {
+        db.execute_unprepared(statement)
+            .await
+            .expect("as an older version left it");
+    }
+    db.close().await.expect("closed");
+    let rebuild = server.post("/api/v1/publish/rebuild", &json!({})).await;
+    assert_eq!(server.wait_job(&rebuild.body["id"]).await["status"], "done");
+    unpublish(&ada).await;
+    assert!(
+        !public(server.bucket_keys().await),
+        "the rebuild recorded Ada's file, so it went with her entry"
+    );
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}

@@ -13,6 +13,7 @@ pub(crate) mod publish_groups;
 pub(crate) mod publish_jobs;
 pub(crate) mod publish_redirects;
 pub(crate) mod publish_state;
+pub(crate) mod published_assets;
 pub(crate) mod published_entries;
 pub(crate) mod refresh_tokens;
 pub(crate) mod revisions;

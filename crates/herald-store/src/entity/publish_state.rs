@@ -12,6 +12,8 @@ pub struct Model {
     pub updated_at: i64,
     /// The page size of the listings in the bucket (`None` before the first batch).
     pub page_size: Option<i64>,
+    /// Whether `published_assets` names the files of every object.
+    pub assets_recorded: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

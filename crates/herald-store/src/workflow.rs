@@ -237,12 +237,26 @@ impl Store {
                 }
             }
             Transition::Unpublish { at } => {
-                let Some(live) = current.published_version else {
-                    return Err(StoreError::InvalidTransition(
-                        "the entry is not published".into(),
-                    ));
-                };
                 let at = at.map(|t| t.timestamp_micros()).filter(|t| *t > now);
+                // A campaign's end may be scheduled before it starts: after a scheduled
+                // publication, not instead of one.
+                let starts_before = |end: i64| current.publish_at.is_some_and(|start| start < end);
+                let live = match (current.published_version, at) {
+                    (Some(live), _) => Some(live),
+                    (None, Some(end)) if starts_before(end) => None,
+                    (None, Some(_)) if current.publish_at.is_some() => {
+                        return Err(StoreError::InvalidTransition(
+                            "the entry is not published, and its scheduled publication is not \
+                             before that time"
+                                .into(),
+                        ));
+                    }
+                    (None, _) => {
+                        return Err(StoreError::InvalidTransition(
+                            "the entry is not published".into(),
+                        ));
+                    }
+                };
                 cancel_queued(
                     &txn,
                     id,

@@ -620,3 +620,62 @@ async fn unpublishing_the_live_version_keeps_a_scheduled_new_one() {
     server.assert_bucket_consistent().await;
     server.stop().await;
 }
+
+#[actix_web::test]
+async fn a_campaign_end_can_be_scheduled_before_it_starts() {
+    let server = TestServer::start().await;
+    let faq = server
+        .create(
+            "faq",
+            &json!({"fields": {"question": "Flash sale?", "answer": "This weekend only."}}),
+        )
+        .await;
+    let key = "content/faq/en/flash-sale.json";
+    let at = |seconds: i64| {
+        (chrono::Utc::now() + chrono::Duration::seconds(seconds))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+    let step = async |name: &str, at: Option<String>| {
+        let body = at.map(|at| json!({"at": at}));
+        server
+            .step(None, "faq", &faq["id"], name, body.as_ref())
+            .await
+    };
+    // Not live and nothing scheduled: there is nothing to end.
+    step("unpublish", Some(at(60)))
+        .await
+        .assert_error(StatusCode::CONFLICT, "invalid_transition");
+
+    let starts = step("publish", Some(at(2))).await;
+    assert_eq!(starts.status, StatusCode::ACCEPTED, "{}", starts.text);
+    // An end before the start, or an end now, is refused; an end after it is scheduled.
+    step("unpublish", Some(at(1)))
+        .await
+        .assert_error(StatusCode::CONFLICT, "invalid_transition");
+    step("unpublish", None)
+        .await
+        .assert_error(StatusCode::CONFLICT, "invalid_transition");
+    let ends = step("unpublish", Some(at(4))).await;
+    assert_eq!(ends.status, StatusCode::ACCEPTED, "{}", ends.text);
+    let entry_path = format!("/api/v1/entries/faq/{}", faq["id"].as_str().unwrap_or(""));
+    let waiting = server.get(&entry_path).await.body;
+    assert!(
+        waiting["publish_at"].is_string() && waiting["unpublish_at"].is_string(),
+        "{waiting}"
+    );
+
+    let published = server.wait_job(&starts.body["id"]).await;
+    assert_eq!(published["status"], "done", "{published}");
+    assert!(
+        server.bucket_json(key).await.is_some(),
+        "live from its start"
+    );
+    let ended = server.wait_job(&ends.body["id"]).await;
+    assert_eq!(ended["status"], "done", "{ended}");
+    assert!(server.bucket_json(key).await.is_none(), "gone at its end");
+    let after = server.get(&entry_path).await.body;
+    assert_eq!(after["published_version"], Value::Null, "{after}");
+    assert_eq!(after["unpublish_at"], Value::Null, "{after}");
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}

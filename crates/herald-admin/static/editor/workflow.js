@@ -38,7 +38,8 @@ export function actionsFor(type, entry) {
   if (publisher && (s === 'in_review' || s === 'approved')) out.push({ action: 'reject' });
   const publishable = wf.review ? s === 'approved' : ['draft', 'in_review', 'approved'].includes(s);
   if (publisher && publishable) out.push({ action: 'publish' });
-  if (publisher && entry.published_version) out.push({ action: 'unpublish' });
+  // A campaign's end can be scheduled before it starts (after its scheduled publication).
+  if (publisher && (entry.published_version || entry.publish_at)) out.push({ action: 'unpublish' });
   return out;
 }
 
@@ -231,7 +232,10 @@ export function workflowPanel(type, entry, { etag, onChanged, isDirty, showError
       at.input.focus();
     } else if (action === 'unpublish') {
       const at = whenInput('Take it off the site at');
-      form('unpublish', [h('p', {}, 'The entry is removed from the site; it stays here and can be published again.'), at.el], 'Unpublish', 'danger', () => at.value());
+      const says = entry.published_version
+        ? 'The entry is removed from the site; it stays here and can be published again.'
+        : `It is not live yet: pick a time after its scheduled publication (${when(entry.publish_at)}) to end the campaign then.`;
+      form('unpublish', [h('p', {}, says), at.el], 'Unpublish', 'danger', () => at.value());
       at.input.focus();
     } else {
       run(action, {});

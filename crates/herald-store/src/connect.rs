@@ -156,6 +156,22 @@ impl Store {
         Ok(self.write.begin_with_options(options).await?)
     }
 
+    /// Starts a read-only transaction that sees one moment's data throughout: `REPEATABLE
+    /// READ` on PostgreSQL; on SQLite (WAL) a read transaction, whose snapshot is taken by its
+    /// first read and kept until it ends.
+    pub(crate) async fn begin_read(&self) -> Result<DatabaseTransaction, StoreError> {
+        if self.is_sqlite() {
+            return Ok(self.read.begin().await?);
+        }
+        Ok(self
+            .read
+            .begin_with_config(
+                Some(sea_orm::IsolationLevel::RepeatableRead),
+                Some(sea_orm::AccessMode::ReadOnly),
+            )
+            .await?)
+    }
+
     /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
     pub async fn close(self) {
         let _ = self.read.close().await;

@@ -446,12 +446,21 @@ pub(crate) fn check_version(
     }
 }
 
-/// The entry row, or `NotFound` (also when it is of another type).
+/// Whether `id` can be an entry's: a hyphenated UUID, as every entry id is.
+pub(crate) fn is_entry_id(id: &str) -> bool {
+    id.len() == 36 && uuid::Uuid::try_parse(id).is_ok()
+}
+
+/// The entry row, or `NotFound` (also when it is of another type). An id that is no entry's
+/// (`"a\0b"`, which PostgreSQL would refuse) is `NotFound` without asking the database.
 pub(crate) async fn find(
     db: &impl ConnectionTrait,
     type_name: &str,
     id: &str,
 ) -> Result<entries::Model, StoreError> {
+    if !is_entry_id(id) {
+        return Err(StoreError::NotFound);
+    }
     entries::Entity::find_by_id(id.to_owned())
         .one(db)
         .await?
@@ -534,7 +543,10 @@ fn prepare(
 }
 
 /// The values of the type's `unique` fields in `fields`, as stored.
-fn unique_values(content_type: &ContentType, fields: &Map<String, Value>) -> Vec<(String, String)> {
+pub(crate) fn unique_values(
+    content_type: &ContentType,
+    fields: &Map<String, Value>,
+) -> Vec<(String, String)> {
     content_type
         .unique_fields()
         .filter_map(|field| {

@@ -3,18 +3,22 @@
 //! exactly, so a round trip between databases gives identical content. (The files of assets
 //! live in the private asset store, which is copied on its own.)
 
-use futures::TryStreamExt;
 use herald_model::SchemaSet;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::assets::{AssetCheck, check_assets, insert_asset, write_asset_uses};
 use crate::entity::{assets, entries, revisions, unique_values};
+use crate::entries::{is_entry_id, unique_values as unique_keys};
 use crate::search::search_text;
 use crate::{Asset, Entry, Revision, Store, StoreError};
+
+/// Rows read per query of an export.
+const PAGE: u64 = 200;
 
 /// One line of an export.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,36 +40,60 @@ pub struct ImportSummary {
 }
 
 impl Store {
-    /// Calls `emit` with every entry followed by its revisions, oldest first, in id order.
+    /// Calls `emit` with every asset, then every entry followed by its revisions, oldest
+    /// first, in id order. Everything is read in one read transaction, so the export is one
+    /// moment's content even while the server writes (a snapshot: `REPEATABLE READ` on
+    /// PostgreSQL, a WAL read transaction on SQLite), and paged by id, so each page is one
+    /// index seek however far the export has got.
     pub async fn export(
         &self,
         mut emit: impl FnMut(ExportLine) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut files = assets::Entity::find()
-            .order_by_asc(assets::Column::Id)
-            .paginate(&self.read, 500);
-        while let Some(rows) = files.fetch_and_next().await? {
+        let txn = self.begin_read().await?;
+        let mut after: Option<String> = None;
+        loop {
+            let mut page = assets::Entity::find().order_by_asc(assets::Column::Id);
+            if let Some(last) = &after {
+                page = page.filter(assets::Column::Id.gt(last.as_str()));
+            }
+            let rows = page.limit(PAGE).all(&txn).await?;
+            after = rows.last().map(|row| row.id.clone());
             for row in rows {
                 emit(ExportLine::Asset(row.into()))?;
             }
+            if after.is_none() {
+                break;
+            }
         }
-        let mut pages = entries::Entity::find()
-            .order_by_asc(entries::Column::Id)
-            .paginate(&self.read, 200);
-        while let Some(rows) = pages.fetch_and_next().await? {
+        loop {
+            let mut page = entries::Entity::find().order_by_asc(entries::Column::Id);
+            if let Some(last) = &after {
+                page = page.filter(entries::Column::Id.gt(last.as_str()));
+            }
+            let rows = page.limit(PAGE).all(&txn).await?;
+            let Some(last) = rows.last().map(|row| row.id.clone()) else {
+                break;
+            };
+            // The page's revisions in one query, in the order they are written out.
+            let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
+            let mut history = revisions::Entity::find()
+                .filter(revisions::Column::EntryId.is_in(ids))
+                .order_by_asc(revisions::Column::EntryId)
+                .order_by_asc(revisions::Column::Version)
+                .all(&txn)
+                .await?
+                .into_iter()
+                .peekable();
             for row in rows {
                 let id = row.id.clone();
                 emit(ExportLine::Entry(row.try_into()?))?;
-                let mut history = revisions::Entity::find()
-                    .filter(revisions::Column::EntryId.eq(&id))
-                    .order_by_asc(revisions::Column::Version)
-                    .stream(&self.read)
-                    .await?;
-                while let Some(revision) = history.try_next().await? {
+                while let Some(revision) = history.next_if(|r| r.entry_id == id) {
                     emit(ExportLine::Revision(revision.try_into()?))?;
                 }
             }
+            after = Some(last);
         }
+        txn.commit().await?;
         Ok(())
     }
 
@@ -88,6 +116,9 @@ impl Store {
                     summary.assets += 1;
                 }
                 ExportLine::Entry(entry) => {
+                    if !is_entry_id(&entry.id) {
+                        return Err(at(format!("entry id `{}` is not a UUID", entry.id)));
+                    }
                     let content_type = schemas
                         .get(&entry.type_name)
                         .ok_or_else(|| at(format!("unknown content type `{}`", entry.type_name)))?;
@@ -101,22 +132,17 @@ impl Store {
                     {
                         return Err(at(format!("entry {} already exists", entry.id)));
                     }
-                    for field in content_type.unique_fields() {
-                        if let Some(value) = validated.fields.get(&field.name) {
-                            let value = match value {
-                                Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            };
-                            unique_values::Entity::insert(unique_values::ActiveModel {
-                                type_name: Set(entry.type_name.clone()),
-                                locale: Set(entry.locale.clone()),
-                                field: Set(field.name.clone()),
-                                value: Set(value),
-                                entry_id: Set(entry.id.clone()),
-                            })
-                            .exec_without_returning(&txn)
-                            .await?;
-                        }
+                    // Stored as every write stores them: long values cut to their key.
+                    for (field, value) in unique_keys(content_type, &validated.fields) {
+                        unique_values::Entity::insert(unique_values::ActiveModel {
+                            type_name: Set(entry.type_name.clone()),
+                            locale: Set(entry.locale.clone()),
+                            field: Set(field),
+                            value: Set(value),
+                            entry_id: Set(entry.id.clone()),
+                        })
+                        .exec_without_returning(&txn)
+                        .await?;
                     }
                     let uses: Vec<AssetCheck> =
                         validated.assets.iter().map(AssetCheck::from_use).collect();

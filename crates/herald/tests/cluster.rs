@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use common::{Server, dangling, finished};
+use common::{Database, Server, dangling, finished};
 
 /// The PostgreSQL server of the test run, when this run is on PostgreSQL.
 fn postgres_url() -> Option<String> {
@@ -21,49 +21,6 @@ fn postgres_url() -> Option<String> {
         std::env::var("HERALD_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
     })
-}
-
-/// A new database on the server of `admin_url`; dropped by [`Database::drop`].
-struct Database {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    async fn create(admin_url: &str) -> Database {
-        let name = format!("herald_c_{}", std::process::id());
-        run_sql(
-            admin_url,
-            &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
-        )
-        .await;
-        run_sql(admin_url, &format!("CREATE DATABASE \"{name}\"")).await;
-        let root = admin_url
-            .rsplit_once('/')
-            .map_or(admin_url, |(root, _)| root);
-        Database {
-            admin_url: admin_url.to_owned(),
-            url: format!("{root}/{name}"),
-            name,
-        }
-    }
-
-    async fn drop(self) {
-        let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
-        run_sql(&self.admin_url, &sql).await;
-    }
-}
-
-async fn run_sql(url: &str, sql: &str) {
-    let pool = sea_orm::sqlx::PgPool::connect(url)
-        .await
-        .expect("PostgreSQL is reachable (HERALD_TEST_POSTGRES_URL)");
-    sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(&pool)
-        .await
-        .expect(sql);
-    pool.close().await;
 }
 
 /// A webhook endpoint on loopback that answers 200 and keeps every body.
@@ -126,7 +83,7 @@ async fn three_processes_run_every_job_exactly_once() {
         );
         return;
     };
-    let database = Database::create(&admin_url).await;
+    let database = Database::create(&admin_url, "herald_c").await;
     let dir = tempfile::tempdir().expect("a temp dir");
     let data = dir.path().join("data");
     let bucket = data.join("public");

@@ -85,6 +85,50 @@ pub(crate) fn import(data: &Path, count: usize) {
     );
 }
 
+/// A new PostgreSQL database named `<prefix>_<pid>` on the server of `admin_url` (one left by
+/// an earlier run is dropped first); dropped by [`Database::drop`].
+pub(crate) struct Database {
+    admin_url: String,
+    name: String,
+    pub(crate) url: String,
+}
+
+impl Database {
+    pub(crate) async fn create(admin_url: &str, prefix: &str) -> Database {
+        let name = format!("{prefix}_{}", std::process::id());
+        run_sql(
+            admin_url,
+            &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+        )
+        .await;
+        run_sql(admin_url, &format!("CREATE DATABASE \"{name}\"")).await;
+        let root = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url, |(root, _)| root);
+        Database {
+            admin_url: admin_url.to_owned(),
+            url: format!("{root}/{name}"),
+            name,
+        }
+    }
+
+    pub(crate) async fn drop(self) {
+        let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        run_sql(&self.admin_url, &sql).await;
+    }
+}
+
+async fn run_sql(url: &str, sql: &str) {
+    let pool = sea_orm::sqlx::PgPool::connect(url)
+        .await
+        .expect("PostgreSQL is reachable (HERALD_TEST_POSTGRES_URL)");
+    sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&pool)
+        .await
+        .expect(sql);
+    pool.close().await;
+}
+
 /// A running `herald serve`, and the lines of its standard error.
 pub(crate) struct Server {
     child: Child,
@@ -198,6 +242,27 @@ impl Server {
             .json()
             .await
             .expect("JSON")
+    }
+
+    /// `method path` with `If-Match: *` and an optional JSON body; panics unless it succeeds.
+    pub(crate) async fn edit(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let mut request = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.base))
+            .header("if-match", "*");
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let text = response.text().await.expect("a body");
+        assert!(status.is_success(), "{method} {path}: {status} {text}");
+        serde_json::from_str(&text).expect("JSON")
     }
 
     /// Polls job `id` until `done` says so (or 120 s pass).

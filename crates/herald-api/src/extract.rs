@@ -125,7 +125,9 @@ pub(crate) fn payload_error(error: &actix_web::Error) -> ApiError {
     }
 }
 
-/// Query parameters of type `T` (whose serde derive denies unknown parameters).
+/// Query parameters of type `T` (whose serde derive denies unknown parameters). A name or
+/// value with a control character (`%00` and the like) is `invalid_query`: none has a use in
+/// a parameter, and PostgreSQL refuses NUL in text.
 #[derive(Debug)]
 pub struct QueryParams<T>(pub T);
 
@@ -134,12 +136,55 @@ impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let query = req.query_string();
         std::future::ready(
-            serde_urlencoded_from(req.query_string())
-                .map(QueryParams)
-                .map_err(ApiError::invalid_query),
+            check_query_characters(query)
+                .and_then(|()| serde_urlencoded_from(query).map_err(ApiError::invalid_query))
+                .map(QueryParams),
         )
     }
+}
+
+fn check_query_characters(query: &str) -> Result<(), ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded_from(query).map_err(ApiError::invalid_query)?;
+    match pairs
+        .iter()
+        .find(|(name, value)| name.chars().chain(value.chars()).any(char::is_control))
+    {
+        Some((name, _)) => Err(ApiError::invalid_query(format!(
+            "{}: control characters are not allowed",
+            name.escape_default()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Whether the percent-decoded `path` holds a control character (`%00`, `%0A`, `%C2%85`…). No
+/// route's path parameter (a type name, an entry, asset or user id, a version) can have one.
+pub(crate) fn path_has_control_characters(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        let escaped = bytes
+            .get(at + 1..at + 3)
+            .filter(|hex| byte == b'%' && hex.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                at += 3;
+            }
+            None => {
+                decoded.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded)
+        .chars()
+        .any(char::is_control)
 }
 
 fn serde_urlencoded_from<T: DeserializeOwned>(query: &str) -> Result<T, String> {

@@ -122,6 +122,7 @@ pub fn app(
         .app_data(
             web::PathConfig::default().error_handler(|_, _| ApiError::not_found("resource").into()),
         )
+        .wrap(from_fn(refuse_control_characters))
         .wrap(from_fn(guard::authenticate))
         .wrap(Compress::default())
         .wrap(from_fn(observe))
@@ -241,6 +242,19 @@ impl ApiError {
     fn error_response_owned(self) -> HttpResponse {
         actix_web::ResponseError::error_response(&self)
     }
+}
+
+/// 404 for a path with a control character in it (`/entries/faq/%00`): it names nothing, and
+/// must not reach the database (PostgreSQL refuses NUL in text). Runs after authentication.
+async fn refuse_control_characters(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    if extract::path_has_control_characters(req.path()) {
+        let response = ApiError::not_found("resource").error_response_owned();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Records metrics and logs every request with its route pattern, status and latency.

@@ -126,6 +126,17 @@ impl Cursor {
                 "the cursor belongs to another sort",
             ));
         }
+        // Only a cursor this server made: an entry id, a slug without control characters
+        // (PostgreSQL refuses NUL in text).
+        let key_ok = match &cursor.key {
+            CursorKey::Text(slug) => !slug.chars().any(char::is_control),
+            CursorKey::Time(_) => true,
+        };
+        if !key_ok || !crate::entries::is_entry_id(&cursor.id) {
+            return Err(StoreError::InvalidCursor(
+                "not a cursor from a previous page",
+            ));
+        }
         Ok(cursor)
     }
 }

@@ -351,8 +351,8 @@ pub(crate) async fn patch(
             slug,
             |current| {
                 let mut fields = Value::Object(current);
-                if let Some(fields_patch) = fields_patch {
-                    merge_patch(&mut fields, fields_patch);
+                if let Some(fields_patch) = &fields_patch {
+                    merge_patch(&mut fields, fields_patch.clone());
                 }
                 fields
             },
@@ -395,7 +395,7 @@ pub(crate) async fn replace(
             &id,
             if_match.exact(),
             body.slug,
-            |_| fields,
+            |_| fields.clone(),
             &caller.actor(),
         )
         .await?;

@@ -238,7 +238,8 @@ pub enum IfMatch {
 }
 
 impl IfMatch {
-    /// The header of a request, if present; a malformed one is a 412 (it matches no version).
+    /// The header of a request, if present; a malformed one is a 412 (it matches no version),
+    /// and so is a weak tag (`W/"3"`): `If-Match` compares strongly (RFC 9110 §13.1.1).
     pub fn from_request(req: &HttpRequest) -> Result<Option<IfMatch>, ApiError> {
         let Some(value) = req.headers().get(header::IF_MATCH) else {
             return Ok(None);
@@ -247,8 +248,15 @@ impl IfMatch {
         if text == "*" {
             return Ok(Some(IfMatch::Any));
         }
-        let tag = text.strip_prefix("W/").unwrap_or(text);
-        tag.strip_prefix('"')
+        if text.starts_with("W/") {
+            return Err(ApiError::new(
+                Code::VersionMismatch,
+                format!(
+                    "If-Match {text:?} is a weak tag, which never matches; send the ETag you received, like \"3\""
+                ),
+            ));
+        }
+        text.strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
             .and_then(|t| t.parse::<i64>().ok())
             .map(|v| Some(IfMatch::Version(v)))

@@ -493,6 +493,14 @@ impl Auth {
         Ok(())
     }
 
+    /// Ends every user's session at once, audited; returns how many were open. Their access
+    /// tokens stop working at once here, within `recheck_after` on other instances.
+    pub async fn revoke_all_sessions(&self, actor: &Actor) -> Result<u64, AuthError> {
+        let ended = self.store.revoke_all_sessions(actor).await?;
+        self.cache.clear();
+        Ok(ended)
+    }
+
     fn refresh_expiry(&self) -> DateTime<Utc> {
         Utc::now()
             + chrono::TimeDelta::from_std(self.config.refresh_ttl)

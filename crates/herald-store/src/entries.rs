@@ -148,7 +148,7 @@ impl Store {
             id,
             Some(expected_version),
             slug,
-            |_| fields,
+            |_| fields.clone(),
             actor,
         )
         .await
@@ -156,21 +156,45 @@ impl Store {
 
     /// Like [`Store::update_entry`], but the new fields are computed from the current ones
     /// inside the write transaction (a merge patch), and `expected_version: None` writes over
-    /// whatever version is current (`If-Match: *`) without ever losing a concurrent change.
+    /// whatever version is current (`If-Match: *`) without ever losing a concurrent change:
+    /// when another writer commits first, the entry is read again and `new_fields` applied to
+    /// its new version.
     pub async fn update_entry_with(
         &self,
         content_type: &ContentType,
         id: &str,
         expected_version: Option<i64>,
         slug: Option<String>,
-        new_fields: impl FnOnce(Map<String, Value>) -> Value,
+        new_fields: impl Fn(Map<String, Value>) -> Value,
+        actor: &Actor,
+    ) -> Result<Entry, StoreError> {
+        any_version(expected_version, || {
+            self.update_once(
+                content_type,
+                id,
+                expected_version,
+                slug.as_deref(),
+                &new_fields,
+                actor,
+            )
+        })
+        .await
+    }
+
+    async fn update_once(
+        &self,
+        content_type: &ContentType,
+        id: &str,
+        expected_version: Option<i64>,
+        slug: Option<&str>,
+        new_fields: &impl Fn(Map<String, Value>) -> Value,
         actor: &Actor,
     ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
         let current = find(&txn, &content_type.name, id).await?;
         check_version(&current, expected_version)?;
         let fields = new_fields(crate::types::parse_fields(&current.fields)?);
-        let prepared = prepare(content_type, fields, slug.as_deref(), Some(&current.slug))?;
+        let prepared = prepare(content_type, fields, slug, Some(&current.slug))?;
         let status = match Status::parse(&current.status) {
             Some(Status::Approved | Status::Published) => Status::Draft,
             Some(status) => status,
@@ -194,6 +218,19 @@ impl Store {
 
     /// Archives the entry (contract: `DELETE` archives; nothing is destroyed).
     pub async fn archive_entry(
+        &self,
+        content_type: &ContentType,
+        id: &str,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<Entry, StoreError> {
+        any_version(expected_version, || {
+            self.archive_once(content_type, id, expected_version, actor)
+        })
+        .await
+    }
+
+    async fn archive_once(
         &self,
         content_type: &ContentType,
         id: &str,
@@ -275,6 +312,20 @@ impl Store {
     /// A new draft version with the fields and slug of an old one, validated against the
     /// current schema.
     pub async fn restore_revision(
+        &self,
+        content_type: &ContentType,
+        id: &str,
+        version: i64,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<Entry, StoreError> {
+        any_version(expected_version, || {
+            self.restore_once(content_type, id, version, expected_version, actor)
+        })
+        .await
+    }
+
+    async fn restore_once(
         &self,
         content_type: &ContentType,
         id: &str,
@@ -431,6 +482,31 @@ pub(crate) fn entry_event(action: &'static str, entry: &entries::Model) -> Audit
         "version": entry.version,
         "status": entry.status,
     }))
+}
+
+/// How many times a write that names no version is tried before giving up.
+const ANY_VERSION_ATTEMPTS: usize = 64;
+
+/// Runs `write` and, when it names no version (`If-Match: *`, or none where the header is
+/// optional), runs it again while it loses to a concurrent writer. That only happens on
+/// PostgreSQL: the update of a row another transaction changed meanwhile matches no row
+/// (SQLite's writes are serialized). Each new attempt reads the entry again.
+async fn any_version<T, F, Fut>(expected: Option<i64>, mut write: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    let mut attempts = 1;
+    loop {
+        match write().await {
+            Err(StoreError::VersionMismatch { .. })
+                if expected.is_none() && attempts < ANY_VERSION_ATTEMPTS =>
+            {
+                attempts += 1;
+            }
+            done => return done,
+        }
+    }
 }
 
 /// `VersionMismatch` when the client named a version that is not the current one.

@@ -9,7 +9,9 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QuerySelect,
 };
+use serde_json::json;
 
+use crate::audit::{Actor, AuditEvent, record};
 use crate::entity::refresh_tokens;
 use crate::time::now_micros;
 use crate::users::{UserCredentials, find_user};
@@ -210,6 +212,38 @@ impl Store {
         Ok(deleted.rows_affected)
     }
 
+    /// Ends every session of every user at once (a leaked database copy or signing secret, a
+    /// suspected break-in), with its audit row in the same transaction. Returns how many
+    /// sessions still had a token that was not revoked.
+    pub async fn revoke_all_sessions(&self, actor: &Actor) -> Result<u64, StoreError> {
+        let txn = self.begin_write().await?;
+        let open: Option<i64> = refresh_tokens::Entity::find()
+            .select_only()
+            .column_as(
+                Expr::col(refresh_tokens::Column::FamilyId).count_distinct(),
+                "open",
+            )
+            .filter(refresh_tokens::Column::RevokedAt.is_null())
+            .into_tuple()
+            .one(&txn)
+            .await?;
+        let open = u64::try_from(open.unwrap_or_default()).unwrap_or_default();
+        refresh_tokens::Entity::update_many()
+            .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(now_micros()))
+            .filter(refresh_tokens::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        let event = AuditEvent {
+            action: "auth.sessions_revoked",
+            target_type: Some("session"),
+            target_id: None,
+            details: Some(json!({ "scope": "all", "sessions": open })),
+        };
+        record(&txn, actor, event).await?;
+        txn.commit().await?;
+        Ok(open)
+    }
+
     /// Whether `user_id` has this session and it is still open: it exists and is not revoked
     /// (logged out, reused, or its user disabled or given a new password). Access tokens name
     /// their session, so this ends them too; a session that does not exist (never opened, or
@@ -236,7 +270,6 @@ mod tests {
     use chrono::TimeDelta;
 
     use super::*;
-    use crate::audit::Actor;
     use crate::users::{NewUser, Role};
 
     #[tokio::test]

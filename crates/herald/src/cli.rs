@@ -54,6 +54,16 @@ pub struct Rebuild {
 pub enum UserCommand {
     /// Create a user. Without --password-stdin a password is generated and printed once.
     Add(UserAdd),
+    /// Sign-in sessions.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// End every user's session at once (audited): everyone signs in again. API tokens are
+    /// not affected; revoke them with DELETE /api/v1/tokens/{id}.
+    RevokeAll(ServeArgs),
 }
 
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@ pub mod settings;
 use std::io::Write;
 use std::process::ExitCode;
 
-use cli::{Cli, Command, PublishCommand, SchemaCommand, UserCommand};
+use cli::{Cli, Command, PublishCommand, SchemaCommand, SessionsCommand, UserCommand};
 
 /// Runs a parsed command line, writing its report to standard output.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -29,6 +29,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Schema(SchemaCommand::Diff(args)) => commands::schema::diff(&args, &mut out)?,
         Command::User(UserCommand::Add(args)) => {
             commands::user::add(&args, std::io::stdin().lock(), &mut out)?
+        }
+        Command::User(UserCommand::Sessions(SessionsCommand::RevokeAll(args))) => {
+            commands::user::revoke_all_sessions(&args, &mut out)?
         }
         Command::Publish(PublishCommand::Rebuild(args)) => {
             commands::publish::rebuild(&args, &mut out)?

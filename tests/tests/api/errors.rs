@@ -344,6 +344,19 @@ async fn preconditions() {
         .await;
     stale.assert_error(StatusCode::PRECONDITION_FAILED, "version_mismatch");
     assert_eq!(stale.header("etag"), Some("\"2\""));
+    // `If-Match` compares strongly (RFC 9110): a weak tag never matches, not even the
+    // current version's.
+    for weak in ["W/\"2\"", "w/\"2\""] {
+        server
+            .send(
+                Method::PATCH,
+                &path,
+                Some(&json!({"fields": {"discount": 20}})),
+                &[("if-match", weak)],
+            )
+            .await
+            .assert_error(StatusCode::PRECONDITION_FAILED, "version_mismatch");
+    }
     let current = server.get(&path).await;
     assert_eq!(
         current.body["fields"]["discount"], 10,

@@ -1,5 +1,6 @@
 //! `herald user add`: create a user from the command line (the first admin of a fresh
-//! installation, or a break-glass admin when nobody can sign in).
+//! installation, or a break-glass admin when nobody can sign in); `herald user sessions
+//! revoke-all`: sign everyone out.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use anyhow::Context;
 use herald_auth::{NewUserRequest, Role};
 use herald_store::{Actor, Store};
 
-use crate::cli::UserAdd;
+use crate::cli::{ServeArgs, UserAdd};
 use crate::server::{auth_service, load_schemas};
 use crate::settings::Settings;
 
@@ -77,6 +78,33 @@ pub(crate) fn add(
         if generated {
             writeln!(out, "Password, shown this once: {password}")?;
         }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Ends every session, printing how many were open.
+pub(crate) fn revoke_all_sessions(
+    args: &ServeArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(args)?;
+    actix_web::rt::System::new().block_on(async {
+        let store = Store::connect(settings.database.as_str()).await?;
+        let auth = auth_service(&settings, &store)?;
+        let actor = Actor {
+            id: "cli".to_owned(),
+            label: "herald user sessions revoke-all".to_owned(),
+            ip: None,
+        };
+        let ended = auth.revoke_all_sessions(&actor).await;
+        store.close().await;
+        let ended = ended?;
+        writeln!(
+            out,
+            "Ended {ended} sessions: everyone signs in again. Running servers refuse their \
+             access tokens within {} s.",
+            settings.auth.recheck_after.as_secs()
+        )?;
         Ok(ExitCode::SUCCESS)
     })
 }

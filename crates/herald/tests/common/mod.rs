@@ -278,6 +278,11 @@ impl Server {
         }
     }
 
+    /// The server's URL, `http://127.0.0.1:<port>`.
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
     /// Waits for a log line containing `text`.
     pub(crate) fn wait_log(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);

@@ -1,6 +1,6 @@
 //! Creating, reading and editing entries.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::support::TestServer;
@@ -39,10 +39,94 @@ async fn create_read_patch_and_archive() {
     assert_eq!(patched.body["fields"]["headline"], "Été à Paris!");
     assert_eq!(patched.header("etag"), Some("\"2\""));
 
-    let archived = server.send(reqwest::Method::DELETE, &path, None, &[]).await;
+    let archived = server.send(Method::DELETE, &path, None, &[]).await;
     assert_eq!(archived.status, StatusCode::OK, "{}", archived.text);
     assert_eq!(archived.body["status"], "archived");
     assert_eq!(archived.body["version"], 3);
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn put_replaces_every_field() {
+    let server = TestServer::start().await;
+    let created = server
+        .create(
+            "promo_banner",
+            &json!({"slug": "winter", "fields": {"headline": "Winter sale", "discount": 20,
+                    "cta_label": "Buy now", "cta_url": "https://shop.example/winter"}}),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/entries/promo_banner/{}",
+        created["id"].as_str().unwrap_or("")
+    );
+    let put = |version: &str, body: serde_json::Value| {
+        let path = path.clone();
+        let tag = format!("\"{version}\"");
+        let server = &server;
+        async move {
+            server
+                .send(Method::PUT, &path, Some(&body), &[("if-match", &tag)])
+                .await
+        }
+    };
+
+    // Only the fields sent remain; defaults fill in again; the slug is kept.
+    let replaced = put(
+        "1",
+        json!({"fields": {"headline": "Winter sale, last days"}}),
+    )
+    .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
+    assert_eq!(replaced.header("etag"), Some("\"2\""));
+    assert_eq!(replaced.body["version"], 2);
+    assert_eq!(replaced.body["slug"], "winter");
+    assert_eq!(
+        replaced.body["fields"],
+        json!({"headline": "Winter sale, last days", "cta_label": "Shop now", "channel": "web"})
+    );
+    assert_eq!(server.get(&path).await.body, replaced.body);
+
+    // A stale version changes nothing.
+    let stale = put("1", json!({"fields": {"headline": "Lost"}})).await;
+    stale.assert_error(StatusCode::PRECONDITION_FAILED, "version_mismatch");
+    assert_eq!(stale.header("etag"), Some("\"2\""));
+    let weak = put("2", json!({"fields": {"headline": "Lost"}})).await;
+    assert_eq!(weak.status, StatusCode::OK, "the strong tag \"2\" matches");
+    let weak_tag = server
+        .send(
+            Method::PUT,
+            &path,
+            Some(&json!({"fields": {"headline": "Lost again"}})),
+            &[("if-match", "W/\"3\"")],
+        )
+        .await;
+    weak_tag.assert_error(StatusCode::PRECONDITION_FAILED, "version_mismatch");
+    assert_eq!(server.get(&path).await.body["fields"]["headline"], "Lost");
+
+    // A new slug, and invalid fields refused as a whole.
+    let renamed = put(
+        "3",
+        json!({"slug": "winter-2026", "fields": {"headline": "Winter 2026", "discount": 30}}),
+    )
+    .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    assert_eq!(renamed.body["slug"], "winter-2026");
+    put("4", json!({"fields": {"discount": 30}}))
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let history = server.get(&format!("{path}/revisions")).await;
+    let versions: Vec<&serde_json::Value> = history.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| &r["version"])
+        .collect();
+    assert_eq!(versions, [4, 3, 2, 1]);
+    assert_eq!(
+        history.body["items"][2]["fields"], replaced.body["fields"],
+        "version 2 as replaced"
+    );
     server.stop().await;
 }
 

@@ -92,7 +92,7 @@ async fn hostile_bodies_are_refused_and_change_nothing() {
             format!("{{\"fields\": {{\"{}\": 1}}}}", "k".repeat(100_000)).into_bytes(),
         ),
     ];
-    for method in [Method::POST, Method::PATCH] {
+    for method in [Method::POST, Method::PATCH, Method::PUT] {
         for (name, body) in &bodies {
             let target = if method == Method::POST {
                 "/api/v1/entries/promo_banner"

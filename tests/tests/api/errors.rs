@@ -379,3 +379,63 @@ async fn preconditions() {
     assert_eq!(fresh.header("cache-control"), Some("private, no-cache"));
     server.stop().await;
 }
+
+/// Wrongly typed keys, as docs/api.md describes them: the keys of a `POST` or `PUT` body are
+/// typed (`invalid_json`), but `fields` is checked by the content type (`validation_failed`),
+/// and a merge patch is checked key by key (`validation_failed`).
+#[actix_web::test]
+async fn wrongly_typed_keys() {
+    let server = TestServer::start().await;
+    let entry = server
+        .create("promo_banner", &json!({"fields": {"headline": "Sale"}}))
+        .await;
+    let path = format!("{BANNERS}/{}", entry["id"].as_str().unwrap_or(""));
+    let fields = json!({"headline": "Sale"});
+    let wrong_type = |response: &crate::support::Response, at: &str| {
+        let error = response.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(
+            (&error["details"][0]["path"], &error["details"][0]["code"]),
+            (&json!(at), &json!("wrong_type")),
+            "{}",
+            response.text
+        );
+    };
+    for (method, target) in [(Method::POST, BANNERS), (Method::PUT, path.as_str())] {
+        let send = |body: Value| {
+            let (server, method) = (&server, method.clone());
+            async move {
+                server
+                    .send(method, target, Some(&body), &[("if-match", "*")])
+                    .await
+            }
+        };
+        send(json!({"slug": 5, "fields": fields}))
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
+        wrong_type(&send(json!({"fields": ["Sale"]})).await, "fields");
+        wrong_type(&send(json!({"fields": "Sale"})).await, "fields");
+    }
+    server
+        .post(BANNERS, &json!({"locale": ["en"], "fields": fields}))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
+    let patch = |body: Value| {
+        let (server, path) = (&server, &path);
+        async move {
+            server
+                .send(Method::PATCH, path, Some(&body), &[("if-match", "*")])
+                .await
+        }
+    };
+    wrong_type(&patch(json!({"slug": 5})).await, "slug");
+    wrong_type(&patch(json!({"fields": ["Sale"]})).await, "fields");
+    patch(json!(["Sale"]))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "invalid_json");
+    assert_eq!(
+        server.get(&path).await.body["version"],
+        1,
+        "nothing changed"
+    );
+    server.stop().await;
+}

@@ -387,28 +387,84 @@ async fn disabling_a_user_or_changing_a_password_ends_their_sessions() {
     server.stop().await;
 }
 
+/// The two limits apart: each attempt comes from its own address (the server trusts
+/// `X-Forwarded-For`), so that only the limit under test can refuse.
 #[actix_web::test]
 async fn brute_force_is_limited_per_account_and_per_address() {
-    let server = TestServer::start_with(|s| s.auth.login_window = Duration::from_secs(3)).await;
-    for attempt in 1..=5 {
-        let answer = login_raw(&server, ADMIN_EMAIL, &format!("wrong password {attempt}")).await;
-        answer.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    let server = TestServer::start_with(|s| {
+        s.auth.login_window = Duration::from_secs(3);
+        s.auth.trust_forwarded_for = true;
+    })
+    .await;
+    // Per account: five failures from five addresses.
+    for n in 1..=5 {
+        login_from(
+            &server,
+            &format!("10.0.0.{n}"),
+            ADMIN_EMAIL,
+            &format!("wrong password {n}"),
+        )
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     }
-    // The sixth try is refused, even with the right password.
-    let limited = login_raw(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    // The sixth try is refused from a fresh address, even with the right password.
+    let limited = login_from(&server, "10.0.0.6", ADMIN_EMAIL, ADMIN_PASSWORD).await;
     limited.assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     let retry: u64 = limited
         .header("retry-after")
         .and_then(|v| v.parse().ok())
         .expect("Retry-After in seconds");
     assert!((1..=3).contains(&retry), "Retry-After {retry}");
-    // The address is limited too: another account from here is refused as well.
-    login_raw(&server, "someone@shop.example", "whatever it may be")
+    // Those addresses are not limited: another account from one of them is checked.
+    login_from(
+        &server,
+        "10.0.0.1",
+        "someone@shop.example",
+        "whatever it may be",
+    )
+    .await
+    .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+
+    // Per address: five failures for five accounts from one address.
+    for n in 1..=4 {
+        login_from(
+            &server,
+            "10.9.9.9",
+            &format!("user{n}@shop.example"),
+            "whatever it may be",
+        )
         .await
-        .assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    }
+    login_from(
+        &server,
+        "10.9.9.9",
+        "someone@shop.example",
+        "whatever it may be",
+    )
+    .await
+    .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    // Any account from there is refused now, a fresh one too; the same account from
+    // elsewhere is still checked (it has two failures).
+    login_from(
+        &server,
+        "10.9.9.9",
+        "fresh@shop.example",
+        "whatever it may be",
+    )
+    .await
+    .assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    login_from(
+        &server,
+        "10.0.0.7",
+        "someone@shop.example",
+        "whatever it may be",
+    )
+    .await
+    .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
 
     actix_web::rt::time::sleep(Duration::from_secs(retry + 1)).await;
-    let after = login_raw(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let after = login_from(&server, "10.0.0.6", ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_eq!(
         after.status,
         StatusCode::OK,
@@ -961,6 +1017,36 @@ async fn every_security_and_content_action_is_audited_without_secrets() {
         )
         .await;
     server.send(Method::DELETE, &path, None, &[]).await;
+    let uploaded = crate::assets::upload(
+        &server,
+        crate::assets::png(4, 4, 200),
+        "logo.png",
+        "image/png",
+        None,
+    )
+    .await;
+    assert_eq!(uploaded.status, StatusCode::CREATED, "{}", uploaded.text);
+    let asset_path = format!(
+        "/api/v1/assets/{}",
+        uploaded.body["id"].as_str().expect("an asset id")
+    );
+    let deleted = server.send(Method::DELETE, &asset_path, None, &[]).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+    // A spent refresh token coming back.
+    let stolen = login_raw(&server, "aud@shop.example", "a fine long passphrase").await;
+    let spent = stolen.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let rotated = refresh(&server, &spent).await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.text);
+    let rotated = rotated.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    refresh(&server, &spent)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     let session = login_raw(&server, "aud@shop.example", "a fine long passphrase").await;
     let access = session.body["access_token"]
         .as_str()
@@ -987,6 +1073,9 @@ async fn every_security_and_content_action_is_audited_without_secrets() {
         "entry.update",
         "entry.restore",
         "entry.archive",
+        "asset.upload",
+        "asset.delete",
+        "auth.refresh_reused",
         "auth.logout",
     ] {
         assert!(
@@ -1004,9 +1093,26 @@ async fn every_security_and_content_action_is_audited_without_secrets() {
         "a fine long passphrase",
         "a wrong password here",
         access.as_str(),
+        spent.as_str(),
+        rotated.as_str(),
     ] {
         assert!(!log.text.contains(secret), "the audit log holds a secret");
     }
+    let row = |action: &str| {
+        log.body["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|r| r["action"] == action))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let reused = row("auth.refresh_reused");
+    assert_eq!(reused["target_type"], "session");
+    assert_eq!(reused["details"]["effect"], "session revoked");
+    assert_eq!(reused["actor_id"], user_id.as_str());
+    let upload = row("asset.upload");
+    assert_eq!(upload["target_id"], uploaded.body["id"]);
+    assert_eq!(upload["actor_label"], ADMIN_EMAIL);
+    assert_eq!(row("asset.delete")["target_id"], uploaded.body["id"]);
 
     // Filters and paging.
     let failed = server.get("/api/v1/audit?action=auth.login_failed").await;

@@ -54,6 +54,10 @@ for n in $(seq "$RUNS"); do
     -H "Authorization: Bearer $TOKEN" -F "file=@$OUT/files/photo-$n.png;type=image/png" "$URL")
   rate=$(python3 -c "print(f'{$SIZE_MIB / $seconds:.0f}')")
   echo "| $n | $seconds | $rate | $status |" | tee -a "$OUT/results.md"
+  if [ "$status" != 201 ]; then
+    echo "upload $n answered $status, not 201: the figures above do not measure a stored upload" >&2
+    exit 1
+  fi
 done
 AFTER=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
 {

@@ -35,9 +35,10 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
     } else if head.get(4..8) == Some(b"ftyp") {
         match head.get(8..12) {
             Some(b"avif" | b"avis") => Some("image/avif"),
-            Some(b"isom" | b"iso2" | b"mp41" | b"mp42" | b"avc1" | b"M4V " | b"dash") => {
-                Some("video/mp4")
-            }
+            Some(
+                b"isom" | b"iso2" | b"iso3" | b"iso4" | b"iso5" | b"iso6" | b"mp41" | b"mp42"
+                | b"avc1" | b"M4V " | b"MSNV" | b"dash",
+            ) => Some("video/mp4"),
             _ => None,
         }
     } else {
@@ -82,6 +83,12 @@ mod tests {
         assert_eq!(sniff(b"RIFF\x24\0\0\0WEBPVP8 "), Some("image/webp"));
         assert_eq!(sniff(b"\0\0\0\x1cftypavif\0\0\0\0"), Some("image/avif"));
         assert_eq!(sniff(b"\0\0\0\x18ftypmp42\0\0\0\0"), Some("video/mp4"));
+        assert_eq!(sniff(b"\0\0\0\x20ftypiso5\0\0\x02\0"), Some("video/mp4"));
+        assert_eq!(
+            sniff(b"\0\0\0\x14ftypqt  \0\0\0\0"),
+            None,
+            "QuickTime is not MP4"
+        );
         assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
         assert_eq!(sniff(b"<!doctype html><script>"), None);
         assert_eq!(sniff(b"<svg xmlns="), None);

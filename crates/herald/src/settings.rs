@@ -186,7 +186,8 @@ pub struct AssetSettings {
 /// `[limits]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest accepted request body, in bytes (asset uploads included). At least 1024.
+    /// Largest accepted request body, in bytes. At least 1024. Asset uploads are streamed and
+    /// bounded by `[assets] max_bytes` instead.
     pub max_body_bytes: usize,
     /// Largest `limit` a list request may ask for. At least 1.
     pub max_list_limit: u32,

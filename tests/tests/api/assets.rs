@@ -5,6 +5,7 @@
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use sha2::Digest;
 
 use crate::support::{Response, TestServer};
 
@@ -47,6 +48,25 @@ fn webp(width: u32, height: u32) -> Vec<u8> {
     bytes.extend_from_slice(&(width - 1).to_le_bytes()[..3]);
     bytes.extend_from_slice(&(height - 1).to_le_bytes()[..3]);
     bytes.resize(64, 0);
+    bytes
+}
+
+/// An ISO base media file (`ftyp` box of `brand`, then padding): AVIF or MP4.
+fn iso_media(brand: &[u8; 4], len: usize) -> Vec<u8> {
+    let mut bytes = vec![0, 0, 0, 0x18];
+    bytes.extend_from_slice(b"ftyp");
+    bytes.extend_from_slice(brand);
+    bytes.extend_from_slice(&[0, 0, 0, 0]);
+    bytes.extend_from_slice(brand);
+    bytes.extend_from_slice(b"isom");
+    bytes.resize(len, 0);
+    bytes
+}
+
+/// A WebM (Matroska EBML header) file.
+fn webm(len: usize) -> Vec<u8> {
+    let mut bytes = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm".to_vec();
+    bytes.resize(len, 0);
     bytes
 }
 
@@ -119,7 +139,7 @@ async fn every_accepted_type_is_stored_with_its_size() {
         &'static str,
         Option<(u32, u32)>,
     );
-    let cases: [Case; 5] = [
+    let cases: [Case; 8] = [
         (
             "hero.png",
             png(2400, 1000, 4096),
@@ -155,9 +175,25 @@ async fn every_accepted_type_is_stored_with_its_size() {
             "application/pdf",
             None,
         ),
+        (
+            "still.avif",
+            iso_media(b"avif", 700),
+            "image/avif",
+            "image/avif",
+            None,
+        ),
+        (
+            "teaser.mp4",
+            iso_media(b"mp42", 5000),
+            "video/mp4",
+            "video/mp4",
+            None,
+        ),
+        ("loop.webm", webm(3000), "video/webm", "video/webm", None),
     ];
     for (name, bytes, declared, sniffed, size) in cases {
         let length = bytes.len();
+        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
         let answer = upload(&server, bytes, name, declared, Some("A description")).await;
         assert_eq!(
             answer.status,
@@ -168,7 +204,7 @@ async fn every_accepted_type_is_stored_with_its_size() {
         let asset = &answer.body;
         assert_eq!(asset["content_type"], sniffed, "{name}");
         assert_eq!(asset["bytes"], length, "{name}");
-        assert_eq!(asset["sha256"].as_str().map(str::len), Some(64));
+        assert_eq!(asset["sha256"], sha256, "{name}: the SHA-256 of its bytes");
         assert_eq!(asset["alt"], "A description");
         assert_eq!(
             (asset["width"].as_u64(), asset["height"].as_u64()),
@@ -197,7 +233,7 @@ async fn every_accepted_type_is_stored_with_its_size() {
             .await;
         anonymous.assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     }
-    assert_eq!(originals(&server).len(), 5);
+    assert_eq!(originals(&server).len(), 8);
     assert!(
         public_files(&server).is_empty(),
         "nothing is public before publishing"
@@ -853,5 +889,58 @@ async fn a_file_leaves_the_public_bucket_once_no_published_entry_shows_it() {
         "the rebuild recorded Ada's file, so it went with her entry"
     );
     server.assert_bucket_consistent().await;
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn a_type_the_settings_leave_out_is_refused() {
+    let server =
+        TestServer::start_with(|s| s.assets.allowed_types = vec!["image/png".to_owned()]).await;
+    let refused = upload(&server, jpeg(64, 48), "photo.jpg", "image/jpeg", None).await;
+    let error = refused.assert_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("image/jpeg"),
+        "{error}"
+    );
+    assert!(originals(&server).is_empty(), "nothing kept");
+    let allowed = upload(&server, png(8, 8, 200), "dot.png", "image/png", None).await;
+    assert_eq!(allowed.status, StatusCode::CREATED, "{}", allowed.text);
+    server.stop().await;
+}
+
+#[actix_web::test]
+async fn an_asset_field_refuses_a_file_over_its_max_bytes() {
+    let server = TestServer::start().await;
+    // author.avatar takes images up to 2 MiB.
+    let big = upload(
+        &server,
+        png(1200, 1200, 2 * 1024 * 1024 + 1),
+        "big.png",
+        "image/png",
+        None,
+    )
+    .await;
+    let small = upload(&server, png(120, 120, 4096), "small.png", "image/png", None).await;
+    let refused = server
+        .post(
+            "/api/v1/entries/author",
+            &json!({"fields": {"name": "Cy Large", "email": "cy@example.com",
+                               "avatar": {"id": big.body["id"]}}}),
+        )
+        .await;
+    let error = refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(error["details"][0]["path"], "fields.avatar", "{error}");
+    assert_eq!(error["details"][0]["code"], "asset_too_large", "{error}");
+    let accepted = server
+        .post(
+            "/api/v1/entries/author",
+            &json!({"fields": {"name": "Cy Small", "email": "cy@example.com",
+                               "avatar": {"id": small.body["id"]}}}),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text);
     server.stop().await;
 }

@@ -1,5 +1,5 @@
 //! Opening the database: SQLite with WAL, a busy timeout, one writer connection and a pool of
-//! readers; PostgreSQL with one pool. Migrations run on every open.
+//! readers; PostgreSQL with one pool. Migrations run on every open but a check's.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -36,8 +36,34 @@ impl Store {
     /// Opens (creating a SQLite file and its folder if needed) and migrates the database at
     /// `url`: `sqlite://path/to/file.db` or `postgres://user@host/db`.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
-        let store = if url.starts_with("sqlite:") {
-            Self::connect_sqlite(url).await?
+        let store = Self::open(url, true).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// How many migrations make Herald's tables (a database with all of them pending is
+    /// empty).
+    pub fn migration_count() -> usize {
+        Migrator::migrations().len()
+    }
+
+    /// Opens the database at `url` as it is, to look at it (`herald schema check`): nothing is
+    /// created and no migration runs, so a mistyped SQLite path is an error rather than a new,
+    /// empty database. Also returns the names of the migrations a server would apply first,
+    /// oldest first (all of them for a database Herald never ran on).
+    pub async fn open_existing(url: &str) -> Result<(Store, Vec<String>), StoreError> {
+        let store = Self::open(url, false).await?;
+        let pending = Migrator::get_pending_migrations_read_only(&store.read)
+            .await?
+            .iter()
+            .map(|migration| migration.name().to_owned())
+            .collect();
+        Ok((store, pending))
+    }
+
+    async fn open(url: &str, create: bool) -> Result<Store, StoreError> {
+        Ok(if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url, create).await?
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
@@ -59,9 +85,7 @@ impl Store {
                 "unsupported database URL (use sqlite://… or postgres://…): {}",
                 redact(url)
             ))));
-        };
-        store.migrate().await?;
-        Ok(store)
+        })
     }
 
     /// Applies pending migrations. On PostgreSQL they run in one transaction holding an
@@ -81,18 +105,34 @@ impl Store {
         Ok(())
     }
 
-    async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
+    /// SQLite at `url`; with `create`, the file (and its folder) is made if missing, else a
+    /// missing file is an error.
+    async fn connect_sqlite(url: &str, create: bool) -> Result<Store, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Database(sea_orm::DbErr::Custom(format!("{e}"))))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
+            .create_if_missing(create);
+        // WAL is a lasting property of the file, set when Herald makes or migrates it; a check
+        // leaves the file as it is.
+        let options = if create {
+            options.journal_mode(SqliteJournalMode::Wal)
+        } else {
+            options
+        };
+        let options = options
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(SQLITE_BUSY_TIMEOUT)
             .foreign_keys(true)
             // A listing page (up to 201 rows) fits the channel from SQLite's thread whole, so
             // that thread never waits on the request task in the middle of a query.
             .row_buffer_size(256);
-        if let Some(dir) = options.get_filename().parent() {
+        let file = options.get_filename();
+        if !create && !file.is_file() {
+            return Err(StoreError::Database(sea_orm::DbErr::Custom(format!(
+                "no SQLite database at {}",
+                file.display()
+            ))));
+        }
+        if let Some(dir) = options.get_filename().parent().filter(|_| create) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Database(sea_orm::DbErr::Custom(format!(
                     "cannot create {}: {e}",

@@ -114,8 +114,8 @@ pub struct Check {
     #[command(flatten)]
     pub schemas: SchemaDir,
     /// Compare with the schema set this database last ran with and list the stored entries a
-    /// breaking change would break (sqlite://… or postgres://…).
-    #[arg(long, value_name = "URL")]
+    /// breaking change would break (sqlite://… or postgres://…). Nothing is created or migrated.
+    #[arg(long, value_name = "URL", env = "HERALD_DATABASE_URL")]
     pub database: Option<String>,
 }
 

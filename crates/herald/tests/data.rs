@@ -404,6 +404,105 @@ fn breaking_schema_change_is_reported_and_refused() {
     );
 }
 
+/// `herald schema check --database` looks at the database as it is: a mistyped SQLite path is
+/// an error (not a new, empty database), an empty database is reported as such and left
+/// empty (no migration runs), and `HERALD_DATABASE_URL` names the database too.
+#[test]
+fn schema_check_creates_and_migrates_nothing() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let schemas = schemas();
+    let schemas = schemas.to_str().expect("utf-8");
+    let check = |database: &str| {
+        run(
+            &mut herald(&["schema", "check", "--dir", schemas, "--database", database]),
+            "",
+        )
+    };
+
+    let missing = dir.path().join("typo/herald.db");
+    let output = check(&format!("sqlite://{}", missing.display()));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no SQLite database at"), "{stderr}");
+    assert!(!missing.exists() && !dir.path().join("typo").exists());
+
+    let empty = dir.path().join("empty.db");
+    fs::write(&empty, b"").expect("an empty file");
+    let output = check(&format!("sqlite://{}", empty.display()));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("the database has no Herald tables yet"),
+        "{stdout}"
+    );
+    assert_eq!(
+        fs::metadata(&empty).expect("the file").len(),
+        0,
+        "nothing was written"
+    );
+
+    // A database the server ran on, named by the environment.
+    let data = dir.path().join("data");
+    let imported = run(
+        &mut herald(&[
+            "import",
+            "--data-dir",
+            data.to_str().expect("utf-8"),
+            "--schemas",
+            schemas,
+        ]),
+        &jsonl(&export_lines()),
+    );
+    assert!(imported.status.success());
+    let output = run(
+        herald(&["schema", "check", "--dir", schemas]).env(
+            "HERALD_DATABASE_URL",
+            format!("sqlite://{}/herald.db", data.display()),
+        ),
+        "",
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("0 changes since the database's last run"),
+        "{stdout}"
+    );
+
+    // As if the last migration came with a newer Herald: reported, not applied.
+    let url = format!("sqlite://{}/herald.db", data.display());
+    let sql = |statement: &'static str| {
+        let url = url.clone();
+        actix_web::rt::System::new().block_on(async move {
+            let pool = sea_orm::sqlx::SqlitePool::connect(&url)
+                .await
+                .expect("SQLite");
+            let rows: Vec<(String,)> = sea_orm::sqlx::query_as(statement)
+                .fetch_all(&pool)
+                .await
+                .expect(statement);
+            pool.close().await;
+            rows
+        })
+    };
+    let last = sql("SELECT MAX(version) FROM seaql_migrations");
+    sql(
+        "DELETE FROM seaql_migrations WHERE version = (SELECT MAX(version) FROM seaql_migrations) RETURNING version",
+    );
+    let output = check(&url);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let pending = format!(
+        "1 migration pending, applied by the next `herald serve`: {}",
+        last[0].0
+    );
+    assert!(stdout.contains(&pending), "{stdout}");
+    assert_ne!(
+        sql("SELECT MAX(version) FROM seaql_migrations"),
+        last,
+        "not migrated"
+    );
+}
+
 /// `herald user add` creates users with a checked password, or generates one and prints it
 /// once; `herald serve` on an empty database creates the first admin and prints its generated
 /// password once, never again.

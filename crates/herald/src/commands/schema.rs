@@ -51,9 +51,28 @@ fn check_database(set: &SchemaSet, url: &str, out: &mut impl Write) -> anyhow::R
         .map(|settings| settings.locales.default)
         .unwrap_or_else(|_| "en".to_owned());
     actix_web::rt::System::new().block_on(async {
-        let store = herald_store::Store::connect(url).await?;
-        let review = store.review_schema_set(set, &default_locale).await?;
+        // As the database is: a check creates nothing and migrates nothing.
+        let (store, pending) = herald_store::Store::open_existing(url).await?;
+        if pending.len() == herald_store::Store::migration_count() {
+            store.close().await;
+            writeln!(
+                out,
+                "the database has no Herald tables yet: the server will create them and record this schema set"
+            )?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        if !pending.is_empty() {
+            writeln!(
+                out,
+                "{} migration{} pending, applied by the next `herald serve`: {}",
+                pending.len(),
+                if pending.len() == 1 { "" } else { "s" },
+                pending.join(", ")
+            )?;
+        }
+        let review = store.review_schema_set(set, &default_locale).await;
         store.close().await;
+        let review = review?;
         if review.first_use {
             writeln!(out, "the database has no schema set yet: the server will record this one")?;
             return Ok(ExitCode::SUCCESS);

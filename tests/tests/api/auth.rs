@@ -398,14 +398,15 @@ async fn brute_force_is_limited_per_account_and_per_address() {
     .await;
     // Per account: five failures from five addresses.
     for n in 1..=5 {
-        login_from(
+        refused_from(
             &server,
             &format!("10.0.0.{n}"),
             ADMIN_EMAIL,
             &format!("wrong password {n}"),
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
         )
-        .await
-        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+        .await;
     }
     // The sixth try is refused from a fresh address, even with the right password.
     let limited = login_from(&server, "10.0.0.6", ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -416,52 +417,57 @@ async fn brute_force_is_limited_per_account_and_per_address() {
         .expect("Retry-After in seconds");
     assert!((1..=3).contains(&retry), "Retry-After {retry}");
     // Those addresses are not limited: another account from one of them is checked.
-    login_from(
+    refused_from(
         &server,
         "10.0.0.1",
         "someone@shop.example",
         "whatever it may be",
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
     )
-    .await
-    .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    .await;
 
     // Per address: five failures for five accounts from one address.
     for n in 1..=4 {
-        login_from(
+        refused_from(
             &server,
             "10.9.9.9",
             &format!("user{n}@shop.example"),
             "whatever it may be",
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
         )
-        .await
-        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+        .await;
     }
-    login_from(
+    refused_from(
         &server,
         "10.9.9.9",
         "someone@shop.example",
         "whatever it may be",
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
     )
-    .await
-    .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    .await;
     // Any account from there is refused now, a fresh one too; the same account from
     // elsewhere is still checked (it has two failures).
-    login_from(
+    refused_from(
         &server,
         "10.9.9.9",
         "fresh@shop.example",
         "whatever it may be",
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
     )
-    .await
-    .assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-    login_from(
+    .await;
+    refused_from(
         &server,
         "10.0.0.7",
         "someone@shop.example",
         "whatever it may be",
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
     )
-    .await
-    .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    .await;
 
     actix_web::rt::time::sleep(Duration::from_secs(retry + 1)).await;
     let after = login_from(&server, "10.0.0.6", ADMIN_EMAIL, ADMIN_PASSWORD).await;
@@ -486,6 +492,20 @@ async fn login_from(server: &TestServer, ip: &str, email: &str, password: &str) 
         .await
 }
 
+/// Signs in as if from `ip`, expecting a refusal with `status` and `code`.
+async fn refused_from(
+    server: &TestServer,
+    ip: &str,
+    email: &str,
+    password: &str,
+    status: StatusCode,
+    code: &str,
+) {
+    login_from(server, ip, email, password)
+        .await
+        .assert_error(status, code);
+}
+
 /// A password typed into the e-mail field must not land in the audit log: a failed sign-in
 /// keeps the address tried only when it is one, lower-cased, and the per-account limit still
 /// counts by that address.
@@ -494,18 +514,25 @@ async fn a_failed_sign_in_keeps_only_a_real_e_mail_address() {
     let server = TestServer::start_with(|s| s.auth.trust_forwarded_for = true).await;
     let typed = ["Sup3r Secret Passw0rd", "hunter2@home"];
     for (n, input) in typed.iter().enumerate() {
-        login_from(&server, &format!("10.0.0.{n}"), input, "whatever it may be")
-            .await
-            .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+        refused_from(
+            &server,
+            &format!("10.0.0.{n}"),
+            input,
+            "whatever it may be",
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        )
+        .await;
     }
-    login_from(
+    refused_from(
         &server,
         "10.0.1.1",
         " Admin@Shop.Example ",
         "a wrong password",
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
     )
-    .await
-    .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    .await;
 
     let failed = server.get("/api/v1/audit?action=auth.login_failed").await;
     assert_eq!(failed.status, StatusCode::OK, "{}", failed.text);
@@ -538,18 +565,25 @@ async fn a_failed_sign_in_keeps_only_a_real_e_mail_address() {
 
     // The account's failures are still counted by its address, from wherever they come.
     for n in 2..=5 {
-        login_from(
+        refused_from(
             &server,
             &format!("10.0.1.{n}"),
             ADMIN_EMAIL,
             "a wrong password",
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
         )
-        .await
-        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+        .await;
     }
-    login_from(&server, "10.0.2.1", ADMIN_EMAIL, ADMIN_PASSWORD)
-        .await
-        .assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    refused_from(
+        &server,
+        "10.0.2.1",
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
     server.stop().await;
 }
 
@@ -568,35 +602,44 @@ async fn refused_sign_ins_are_audited_once_per_key_and_window() {
     // Five failures for one account, each from its own address; then five for five
     // accounts from one address.
     for n in 1..=5 {
-        login_from(
+        refused_from(
             &server,
             &format!("10.1.0.{n}"),
             ADMIN_EMAIL,
             "a wrong password",
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
         )
-        .await
-        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
-        login_from(
+        .await;
+        refused_from(
             &server,
             "10.2.0.1",
             &format!("user{n}@shop.example"),
             "a wrong password",
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
         )
-        .await
-        .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+        .await;
     }
     for _ in 0..3 {
-        login_from(&server, "10.1.1.1", ADMIN_EMAIL, ADMIN_PASSWORD)
-            .await
-            .assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-        login_from(
+        refused_from(
+            &server,
+            "10.1.1.1",
+            ADMIN_EMAIL,
+            ADMIN_PASSWORD,
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+        )
+        .await;
+        refused_from(
             &server,
             "10.2.0.1",
             "other@shop.example",
             "a wrong password",
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
         )
-        .await
-        .assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        .await;
     }
     let limited = server
         .get("/api/v1/audit?action=auth.login_rate_limited")

@@ -1,8 +1,9 @@
 //! Three `herald serve` processes on one PostgreSQL database and one bucket, as behind a load
 //! balancer, started at the same moment on a new database (migrations, the first admin and the
 //! schema record race). Every publish job, scheduled or not, runs exactly once, and every
-//! path is announced once. Runs only with `HERALD_TEST_DATABASE=postgres` (one SQLite file
-//! belongs to one server); the database is `HERALD_TEST_POSTGRES_URL`'s server.
+//! path is announced once. A batch whose server is killed in the middle is finished once by
+//! another when the lease runs out. Runs only with `HERALD_TEST_DATABASE=postgres` (one SQLite
+//! file belongs to one server); the database is `HERALD_TEST_POSTGRES_URL`'s server.
 
 mod common;
 
@@ -177,5 +178,90 @@ async fn three_processes_run_every_job_exactly_once() {
         server.stop();
     }
     hook.handle.stop(false).await;
+    database.drop().await;
+}
+
+#[actix_web::test]
+async fn a_batch_whose_server_dies_is_finished_once_by_another() {
+    let Some(admin_url) = postgres_url() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: needs HERALD_TEST_DATABASE=postgres"
+        );
+        return;
+    };
+    let database = Database::create(&admin_url, "herald_k").await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let bucket = data.join("public");
+    let start = |pause: Option<&str>| {
+        let mut command = Server::command(&data);
+        command.env("HERALD_DATABASE_URL", &database.url);
+        if let Some(pause) = pause {
+            command.env("HERALD_PUBLISH_PAUSE", pause);
+        }
+        Server::spawn(command)
+    };
+
+    let first = start(None).await;
+    let mut entries = Vec::new();
+    for n in 0..3 {
+        let entry = first
+            .post(
+                "/api/v1/entries/faq",
+                json!({"fields": {"question": format!("Takeover question {n}?"),
+                                   "answer": "Still answered after a crash."}}),
+            )
+            .await;
+        let id = entry["id"].as_str().expect("an id").to_owned();
+        let job = first
+            .post(&format!("/api/v1/entries/faq/{id}/publish"), json!({}))
+            .await;
+        first.wait_for(&job["id"], finished).await;
+        entries.push(entry);
+    }
+    first.stop();
+
+    // The unpublication is recorded, then its server dies before the listing and the manifest
+    // are written and the object deleted: the riskiest moment.
+    let doomed = start(Some("after_commit:120000")).await;
+    let gone = &entries[1];
+    let job = doomed
+        .post(
+            &format!(
+                "/api/v1/entries/faq/{}/unpublish",
+                gone["id"].as_str().unwrap_or("")
+            ),
+            json!({}),
+        )
+        .await;
+    doomed.wait_log("pausing (HERALD_PUBLISH_PAUSE)");
+    let survivor = start(None).await;
+    doomed.kill();
+    let started = Instant::now();
+    let done = survivor.wait_for(&job["id"], finished).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["attempts"], 2, "taken over once: {done}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "taken over within the lease: {:?}",
+        started.elapsed()
+    );
+    let slug = gone["slug"].as_str().expect("a slug");
+    assert!(!bucket.join(format!("content/faq/en/{slug}.json")).exists());
+    let index: Value = serde_json::from_slice(
+        &std::fs::read(bucket.join("content/faq/en/index.json")).expect("the listing"),
+    )
+    .expect("JSON");
+    let listed: Vec<&str> = index["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["slug"].as_str())
+        .collect();
+    assert_eq!(listed.len(), 2, "{index}");
+    assert!(!listed.contains(&slug), "{index}");
+    assert!(dangling(&bucket).is_empty(), "{:?}", dangling(&bucket));
+    survivor.stop();
     database.drop().await;
 }

@@ -7,8 +7,11 @@
     python3 docs/examples/read_bucket.py data/public faq en returns    # one entry, by slug
 
 It reads the manifest, walks a listing from its newest page along `next`, fetches an entry by
-its path, and follows `redirects.json` when a slug has changed.
+its path, and follows `redirects.json` when a slug has changed. `signed_by_herald` checks the
+signature of a purge or webhook request.
 """
+import hashlib
+import hmac
 import json
 import os
 import sys
@@ -56,6 +59,13 @@ class Bucket:
             if moved:
                 found = self.get(moved)
         return found
+
+
+def signed_by_herald(body, header, secret):
+    """Whether `header` (`X-Herald-Signature`) signs `body` (the request's exact bytes) with
+    `secret` (the webhook's, or `[publish] purge_secret`)."""
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header or "")
 
 
 def main():

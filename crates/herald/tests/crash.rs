@@ -175,6 +175,56 @@ fn publish_rebuild_on_the_command_line_shows_progress_and_writes_the_bucket() {
     assert!(bucket.join("content/faq/en/index-11.json").is_file());
     assert!(bucket.join("manifest.json").is_file());
     assert!(dangling(&bucket).is_empty());
+    storefront_example_reads(&bucket);
+}
+
+/// `docs/examples/read_bucket.py`, the storefront guide's reader, on a real bucket: the
+/// manifest, a whole listing, one entry; and its signature check on the documented vector.
+fn storefront_example_reads(bucket: &Path) {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/read_bucket.py");
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new("python3")
+            .arg(&example)
+            .arg(bucket)
+            .args(args)
+            .output()
+            .expect("python3 runs");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{args:?}: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    };
+    let overview = run(&[]);
+    assert!(
+        overview.contains("faq") && overview.contains("1200 entries"),
+        "{overview}"
+    );
+    let listing = run(&["faq", "en"]);
+    assert_eq!(listing.lines().count(), 1200, "every page along `next`");
+    assert!(
+        listing.contains("content/faq/en/question-7.json"),
+        "{listing}"
+    );
+    let entry: Value = serde_json::from_str(&run(&["faq", "en", "question-7"])).expect("JSON");
+    assert_eq!(entry["fields"]["question"], "Question 7?");
+    let signature = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys; sys.path.insert(0, sys.argv[1]); import read_bucket as r; \
+             ok = r.signed_by_herald(b'{\"paths\":[]}', 'sha256=fd83b5a91351f3a456eaafb853bae761b44e4ad307d9a6f6f8cfc0aab3a9a0c3', 'secret'); \
+             bad = r.signed_by_herald(b'{\"paths\":[1]}', 'sha256=fd83b5a91351f3a456eaafb853bae761b44e4ad307d9a6f6f8cfc0aab3a9a0c3', 'secret'); \
+             sys.exit(0 if ok and not bad else 1)",
+        )
+        .arg(example.parent().expect("its folder"))
+        .status()
+        .expect("python3 runs");
+    assert!(
+        signature.success(),
+        "the example checks signatures like Herald signs"
+    );
 }
 
 /// The listing pages of the FAQ in English in the bucket folder (`index-{n}.json`), in order,

@@ -2,14 +2,12 @@
 //! server refuses to start when a breaking change would make stored entries invalid, and
 //! `herald schema check --database` reports the same without starting.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use herald_model::SchemaSet;
 use herald_model::compat::{Affected, Change, compare, still_valid};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
 use crate::entity::{entries, schema_state};
@@ -97,6 +95,8 @@ impl Store {
         };
         let changes = compare(&old, new);
         let mut affected: Vec<AffectedEntry> = Vec::new();
+        // An entry broken by several changes is listed once, for the first.
+        let mut listed: HashSet<String> = HashSet::new();
         for change in changes.iter().filter(|c| c.is_breaking()) {
             let reason = if change.path.is_empty() {
                 change.message.clone()
@@ -104,11 +104,21 @@ impl Store {
                 format!("{}: {}", change.path, change.message)
             };
             let mut seen_values: HashMap<(String, String), String> = HashMap::new();
-            let mut pages = entries::Entity::find()
-                .filter(entries::Column::TypeName.eq(&change.content_type))
-                .order_by_asc(entries::Column::Id)
-                .paginate(&self.read, BATCH);
-            while let Some(rows) = pages.fetch_and_next().await? {
+            // Pages by id (keyset): the cost of a page does not grow with how far it is.
+            let mut after: Option<String> = None;
+            loop {
+                let mut page = entries::Entity::find()
+                    .filter(entries::Column::TypeName.eq(&change.content_type));
+                if let Some(after) = &after {
+                    page = page.filter(entries::Column::Id.gt(after.as_str()));
+                }
+                let rows = page
+                    .order_by_asc(entries::Column::Id)
+                    .limit(BATCH)
+                    .all(&self.read)
+                    .await?;
+                let last_page = rows.len() < BATCH as usize;
+                after = rows.last().map(|r| r.id.clone());
                 for row in rows {
                     let breaks = match &change.affected {
                         Affected::None => false,
@@ -131,8 +141,7 @@ impl Store {
                             }
                         }
                     };
-                    let already = affected.iter().any(|a| a.id == row.id);
-                    if breaks && !already {
+                    if breaks && listed.insert(row.id.clone()) {
                         affected.push(AffectedEntry {
                             type_name: row.type_name,
                             id: row.id,
@@ -142,6 +151,9 @@ impl Store {
                         });
                     }
                 }
+                if last_page {
+                    break;
+                }
             }
         }
         Ok(SchemaReview {
@@ -149,5 +161,107 @@ impl Store {
             changes,
             affected,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Actor, NewEntry};
+
+    /// The example schemas, with the FAQ's `question` field changed by `edit`.
+    fn example_schemas(dir: &std::path::Path, edit: impl Fn(&str) -> String) -> SchemaSet {
+        let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas");
+        std::fs::create_dir_all(dir).expect("a folder");
+        for file in std::fs::read_dir(&examples).expect("the examples") {
+            let path = file.expect("a file").path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path).expect("read");
+                let text = if path.ends_with("faq.json") {
+                    edit(&text)
+                } else {
+                    text
+                };
+                std::fs::write(dir.join(path.file_name().expect("a name")), text).expect("write");
+            }
+        }
+        SchemaSet::load_dir(dir).expect("valid schemas")
+    }
+
+    #[tokio::test]
+    async fn a_breaking_change_lists_every_affected_entry_once_across_pages() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("h.db").display());
+        let store = Store::connect(&url).await.expect("a database");
+        let before = example_schemas(&dir.path().join("before"), str::to_owned);
+        store.record_schema_set(&before).await.expect("recorded");
+        let faq = before.get("faq").expect("the FAQ type");
+        let actor = Actor::system();
+        // More than two pages of entries whose question a shorter limit breaks, a few it does
+        // not, and two that share a question.
+        let long = BATCH as usize * 2 + 37;
+        for n in 0..long + 5 {
+            let question = if n < long {
+                format!("Is question number {n:05} longer than forty characters?")
+            } else {
+                format!("Short {n}?")
+            };
+            let fields =
+                serde_json::json!({"question": question, "answer": "An answer of some length."});
+            store
+                .create_entry(
+                    faq,
+                    NewEntry {
+                        locale: "en".into(),
+                        slug: None,
+                        fields,
+                    },
+                    &actor,
+                )
+                .await
+                .expect("created");
+        }
+        let same = serde_json::json!({"question": format!("Short {long}?"), "answer": "The same question again."});
+        let twin = store
+            .create_entry(
+                faq,
+                NewEntry {
+                    locale: "en".into(),
+                    slug: None,
+                    fields: same,
+                },
+                &actor,
+            )
+            .await
+            .expect("created");
+
+        let shorter = example_schemas(&dir.path().join("shorter"), |text| {
+            text.replacen("\"max_length\": 200", "\"max_length\": 40", 1)
+        });
+        let review = store
+            .review_schema_set(&shorter, "en")
+            .await
+            .expect("reviewed");
+        assert!(!review.is_acceptable());
+        assert_eq!(review.affected.len(), long, "every page, each entry once");
+        let mut ids: Vec<&str> = review.affected.iter().map(|a| a.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), long);
+
+        // Shorter and unique at once: the long ones are listed once, and the twin with them.
+        let unique = example_schemas(&dir.path().join("unique"), |text| {
+            text.replacen(
+                "\"max_length\": 200",
+                "\"max_length\": 40, \"unique\": true",
+                1,
+            )
+        });
+        let review = store
+            .review_schema_set(&unique, "en")
+            .await
+            .expect("reviewed");
+        assert_eq!(review.affected.len(), long + 1);
+        assert!(review.affected.iter().any(|a| a.id == twin.id));
     }
 }

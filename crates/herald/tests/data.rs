@@ -300,6 +300,37 @@ async fn round_trip_through_postgres_gives_identical_exports() {
     );
 }
 
+/// An export pages by id: more entries than a page (200) come out once each, in id order,
+/// each followed by its revision.
+#[test]
+fn export_pages_through_every_entry() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    common::import(dir.path(), 450);
+    let exported = run(&mut common::herald(dir.path(), &["export"]), "");
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    let lines = parse_jsonl(&String::from_utf8_lossy(&exported.stdout));
+    assert_eq!(lines.len(), 900);
+    let ids: Vec<&str> = lines
+        .chunks(2)
+        .map(|pair| {
+            assert_eq!(
+                (&pair[0]["kind"], &pair[1]["kind"]),
+                (&json!("entry"), &json!("revision"))
+            );
+            assert_eq!(pair[0]["id"], pair[1]["entry_id"]);
+            pair[0]["id"].as_str().unwrap_or("")
+        })
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "in id order, none twice"
+    );
+}
+
 /// Timestamps compare as instants: `10:00:00Z` and `10:00:00.000000Z` are the same.
 fn chrono_like(text: &str) -> String {
     let (date_time, _) = text.split_once('Z').unwrap_or((text, ""));

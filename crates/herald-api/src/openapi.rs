@@ -19,7 +19,7 @@ use crate::{
         description = "Create, edit, review and publish content entries. Errors are `{\"error\": {\"code\", \"message\", \"details\"?}}` with a stable code.",
         license(name = "Apache-2.0")
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     security(("bearer" = [])),
     paths(
         sessions::login,
@@ -98,6 +98,89 @@ impl Modify for BearerAuth {
                 .into(),
         );
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Adds the error answers every operation of a kind can give, where its annotation does not
+/// list them: `401` and `403` to those that need a token (the guard in front of every such
+/// handler answers them), and `400`, `413` and `415` to those that take a body (the JSON
+/// extractor and the body limit answer them).
+#[derive(Debug)]
+struct CommonErrors;
+
+impl CommonErrors {
+    const SECURED: [(&'static str, &'static str); 2] = [
+        (
+            "401",
+            "No token, or one that is expired, revoked or invalid (`unauthenticated`, `token_expired`)",
+        ),
+        (
+            "403",
+            "The caller's role or content-type scope does not allow this (`forbidden`)",
+        ),
+    ];
+    const WITH_BODY: [(&'static str, &'static str); 3] = [
+        (
+            "400",
+            "A body that is not JSON, or has unknown or mistyped keys (`invalid_json`)",
+        ),
+        (
+            "413",
+            "A body over `[limits] max_body_bytes` (`payload_too_large`)",
+        ),
+        (
+            "415",
+            "A body of another content type than the operation takes (`unsupported_media_type`)",
+        ),
+    ];
+}
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                // `security(())` (one empty requirement) marks the public operations.
+                let public = operation.security.as_ref().is_some_and(|requirements| {
+                    requirements
+                        .iter()
+                        .all(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})))
+                });
+                let mut add = Vec::new();
+                if !public {
+                    add.extend(Self::SECURED);
+                }
+                if operation.request_body.is_some() {
+                    add.extend(Self::WITH_BODY);
+                }
+                for (status, description) in add {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description).into());
+                }
+            }
+        }
     }
 }
 

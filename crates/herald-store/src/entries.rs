@@ -491,7 +491,10 @@ const ANY_VERSION_ATTEMPTS: usize = 64;
 /// optional), runs it again while it loses to a concurrent writer. That only happens on
 /// PostgreSQL: the update of a row another transaction changed meanwhile matches no row
 /// (SQLite's writes are serialized). Each new attempt reads the entry again.
-async fn any_version<T, F, Fut>(expected: Option<i64>, mut write: F) -> Result<T, StoreError>
+pub(crate) async fn any_version<T, F, Fut>(
+    expected: Option<i64>,
+    mut write: F,
+) -> Result<T, StoreError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, StoreError>>,

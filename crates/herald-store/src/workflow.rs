@@ -84,6 +84,29 @@ impl Store {
         transition: Transition,
         actor: &Actor,
     ) -> Result<Transitioned, StoreError> {
+        // A step that names no version and loses to a concurrent writer is checked and
+        // applied again on the new version, rather than refused for a version the client
+        // never named.
+        crate::entries::any_version(expected_version, || {
+            self.transition_once(
+                content_type,
+                id,
+                expected_version,
+                transition.clone(),
+                actor,
+            )
+        })
+        .await
+    }
+
+    async fn transition_once(
+        &self,
+        content_type: &ContentType,
+        id: &str,
+        expected_version: Option<i64>,
+        transition: Transition,
+        actor: &Actor,
+    ) -> Result<Transitioned, StoreError> {
         let txn = self.begin_write().await?;
         let current = find(&txn, &content_type.name, id).await?;
         check_version(&current, expected_version)?;

@@ -185,3 +185,50 @@ async fn concurrent_creations_conflict_cleanly() {
         server.stop().await;
     }
 }
+
+/// Workflow steps sent without `If-Match` while others edit the entry: a step that loses the
+/// race to an edit is checked again on the new version (on PostgreSQL), so it is carried out
+/// or refused for what the entry now is, never answered 412 for a version it did not name.
+#[actix_web::test]
+async fn workflow_steps_without_if_match_are_never_refused_for_a_version() {
+    let (server, path) = shared_entry().await;
+    let mut tasks = Vec::new();
+    for client in 0..CLIENTS {
+        let (server, path) = (Arc::clone(&server), path.clone());
+        tasks.push(actix_web::rt::spawn(async move {
+            let mut statuses = Vec::new();
+            for n in 0..10 {
+                let response = if client % 2 == 0 {
+                    let body = json!({"fields": {"question": format!("c{client}-{n}")}});
+                    server
+                        .send(
+                            reqwest::Method::PATCH,
+                            &path,
+                            Some(&body),
+                            &[("if-match", "*")],
+                        )
+                        .await
+                } else {
+                    server
+                        .send(reqwest::Method::POST, &format!("{path}/publish"), None, &[])
+                        .await
+                };
+                statuses.push((response.status, response.text));
+            }
+            statuses
+        }));
+    }
+    for task in tasks {
+        for (status, text) in task.await.expect("a client finished") {
+            assert!(
+                [StatusCode::OK, StatusCode::ACCEPTED, StatusCode::CONFLICT].contains(&status),
+                "{status}: {text}"
+            );
+        }
+    }
+    server.wait_idle().await;
+    server.assert_bucket_consistent().await;
+    if let Ok(server) = Arc::try_unwrap(server) {
+        server.stop().await;
+    }
+}

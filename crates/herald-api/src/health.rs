@@ -8,6 +8,9 @@ use crate::error::{ApiError, Code};
 use crate::extract::{Authorized, Viewer, state};
 use crate::metrics::Metrics;
 
+/// How long `/readyz` waits for a cloud bucket to answer.
+const BUCKET_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// The process is alive
 #[utoipa::path(get, path = "/healthz", tag = "operations", security(()), responses((status = 200, description = "Alive")))]
 pub(crate) async fn healthz() -> HttpResponse {
@@ -30,9 +33,18 @@ pub(crate) async fn readyz(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         })));
     }
     let database = state.store.ping().await.map_err(|e| e.to_string());
-    let bucket = match &state.bucket_dir {
+    let bucket = match state.bucket.local_folder() {
         Some(dir) if !dir.is_dir() => Err(format!("{} is not a folder", dir.display())),
-        _ => Ok(()),
+        Some(_) => Ok(()),
+        // A cloud bucket is asked for one key, and given little time: a probe must not hang.
+        None => match actix_web::rt::time::timeout(BUCKET_TIMEOUT, state.bucket.check()).await {
+            Ok(answer) => answer.map_err(|e| e.to_string()),
+            Err(_) => Err(format!(
+                "{} did not answer within {} s",
+                state.bucket.label(),
+                BUCKET_TIMEOUT.as_secs()
+            )),
+        },
     };
     let status = |r: &Result<(), String>| match r {
         Ok(()) => json!("ok"),

@@ -23,7 +23,6 @@ mod tokens;
 mod users;
 mod workflow;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -74,8 +73,8 @@ pub struct AppState {
     pub schemas: Arc<SchemaSet>,
     pub locales: Locales,
     pub limits: Limits,
-    /// The local bucket folder, checked by `/readyz` (none for cloud buckets).
-    pub bucket_dir: Option<PathBuf>,
+    /// The bucket publishing writes, checked by `/readyz`.
+    pub bucket: herald_publish::Bucket,
     /// Renders the preview by the publisher's own code.
     pub renderer: Arc<herald_publish::Renderer>,
     /// Wakes the publishing worker when a transition queued a job.

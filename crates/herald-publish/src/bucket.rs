@@ -264,6 +264,11 @@ impl Bucket {
             })
     }
 
+    /// The folder, when the bucket is a local one.
+    pub fn local_folder(&self) -> Option<&FsPath> {
+        self.folder.as_deref()
+    }
+
     /// Whether the bucket answers (`/readyz`): lists at most one object.
     pub async fn check(&self) -> Result<(), PublishError> {
         let mut stream = self.store.list(None);

@@ -320,16 +320,12 @@ async fn queue_repaging(settings: &Settings, store: &Store) -> Result<(), StartE
 pub async fn start(settings: &Settings) -> Result<Running, StartError> {
     let schemas = Arc::new(load_schemas(settings)?);
     let store = open_store(settings, &schemas).await?;
-    let bucket_dir = match &settings.bucket {
-        Bucket::Folder(path) => {
-            std::fs::create_dir_all(path).map_err(|error| StartError::Bucket {
-                path: path.display().to_string(),
-                error,
-            })?;
-            Some(path.clone())
-        }
-        Bucket::Cloud(_) => None,
-    };
+    if let Bucket::Folder(path) = &settings.bucket {
+        std::fs::create_dir_all(path).map_err(|error| StartError::Bucket {
+            path: path.display().to_string(),
+            error,
+        })?;
+    }
     let renderer = Arc::new(Renderer::new(schemas.clone())?);
     let assets = asset_storage(settings)?;
     let publisher = publisher(settings, &store, assets.clone(), renderer.clone())?;
@@ -360,7 +356,7 @@ pub async fn start(settings: &Settings) -> Result<Running, StartError> {
             max_body_bytes: settings.limits.max_body_bytes,
             max_list_limit: u64::from(settings.limits.max_list_limit),
         },
-        bucket_dir,
+        bucket: publisher.bucket().clone(),
         renderer,
         publish_wake: publisher.waker(),
         shutting_down: AtomicBool::new(false),

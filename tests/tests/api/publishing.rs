@@ -575,3 +575,35 @@ async fn the_cdn_and_webhooks_hear_of_every_batch_signed() {
         receiver.stop().await;
     }
 }
+
+/// `/readyz` asks the bucket itself: a cloud bucket that does not answer (here one the S3
+/// server does not have) or a folder that is gone makes the server not ready.
+#[actix_web::test]
+async fn publishing_is_not_ready_without_its_bucket() {
+    use herald::settings::Bucket;
+
+    let server = if s3() {
+        let missing = format!("s3://herald-missing-{}/x", uuid::Uuid::now_v7().simple());
+        let missing = Bucket::parse(&missing).expect("an S3 URL");
+        TestServer::start_with(|s| s.bucket = missing).await
+    } else {
+        let server = TestServer::start().await;
+        let ready = server.get("/readyz").await;
+        assert_eq!(ready.status, StatusCode::OK, "{}", ready.text);
+        if let Bucket::Folder(folder) = &server.settings.bucket {
+            std::fs::remove_dir_all(folder).expect("the folder removed");
+        }
+        server
+    };
+    let ready = server.get("/readyz").await;
+    assert_eq!(
+        ready.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        ready.text
+    );
+    assert_eq!(ready.body["error"]["code"], "unavailable", "{}", ready.text);
+    assert_eq!(ready.body["checks"]["database"], "ok");
+    assert_ne!(ready.body["checks"]["bucket"], "ok", "{}", ready.text);
+    server.stop().await;
+}

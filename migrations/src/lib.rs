@@ -12,6 +12,8 @@ mod m20261201_000005_listing_by_locale_and_status;
 mod m20261203_000006_auth_hardening;
 mod m20261203_000007_listing_page_size;
 mod m20261203_000008_published_assets;
+mod m20261203_000009_search_index;
+mod m20261203_000010_listing_sorts;
 
 pub use m20261123_000003_publishing::BACKFILL_PUBLISHED;
 
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_auth_hardening::Migration),
             Box::new(m20261203_000007_listing_page_size::Migration),
             Box::new(m20261203_000008_published_assets::Migration),
+            Box::new(m20261203_000009_search_index::Migration),
+            Box::new(m20261203_000010_listing_sorts::Migration),
         ]
     }
 }

@@ -102,6 +102,28 @@ impl Store {
             .await?;
         Migrator::up(&txn, None).await?;
         txn.commit().await?;
+        self.warn_without_search_index().await
+    }
+
+    /// Says so when `?q=` has no trigram index on PostgreSQL: the migration that makes it goes
+    /// on without it where the database refuses `pg_trgm`, and PostgreSQL's own warning reaches
+    /// no log.
+    async fn warn_without_search_index(&self) -> Result<(), StoreError> {
+        let found = self
+            .read
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT 1 FROM pg_indexes WHERE tablename = 'entries' \
+                 AND indexname = 'entries_search_trgm' AND schemaname = current_schema()",
+            ))
+            .await?;
+        if found.is_none() {
+            tracing::warn!(
+                "the database has no pg_trgm index for ?q=: a search for a rare word reads \
+                 every entry of its type. docs/operations.md, \"Text search on PostgreSQL\", \
+                 says how to add it"
+            );
+        }
         Ok(())
     }
 

@@ -4,12 +4,14 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::entity::entries;
-use crate::search::like_pattern;
+use crate::search;
 use crate::{Entry, Status, Store, StoreError};
 
 /// The orders a listing can have; `-` means newest or last first.
@@ -50,7 +52,7 @@ impl Sort {
         Sort::ALL.into_iter().find(|sort| sort.as_str() == s)
     }
 
-    fn column(self) -> entries::Column {
+    pub(crate) fn column(self) -> entries::Column {
         match self {
             Sort::UpdatedDesc | Sort::UpdatedAsc => entries::Column::UpdatedAt,
             Sort::CreatedDesc | Sort::CreatedAsc => entries::Column::CreatedAt,
@@ -58,7 +60,7 @@ impl Sort {
         }
     }
 
-    fn descending(self) -> bool {
+    pub(crate) fn descending(self) -> bool {
         matches!(self, Sort::UpdatedDesc | Sort::CreatedDesc | Sort::SlugDesc)
     }
 }
@@ -95,11 +97,23 @@ struct Cursor {
     id: String,
 }
 
+/// The sort key of one row.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(untagged)]
-enum CursorKey {
+pub(crate) enum CursorKey {
     Time(i64),
     Text(String),
+}
+
+impl CursorKey {
+    /// `row`'s key in the order of `sort`.
+    pub(crate) fn of(sort: Sort, row: &entries::Model) -> CursorKey {
+        match sort.column() {
+            entries::Column::Slug => CursorKey::Text(row.slug.clone()),
+            entries::Column::CreatedAt => CursorKey::Time(row.created_at),
+            _ => CursorKey::Time(row.updated_at),
+        }
+    }
 }
 
 impl Cursor {
@@ -148,87 +162,142 @@ impl Store {
         type_name: &str,
         query: &ListQuery,
     ) -> Result<Page, StoreError> {
+        let (page, _) = self
+            .list_entries_planned(type_name, query, search::Tuning::DEFAULT)
+            .await?;
+        Ok(page)
+    }
+
+    /// [`Store::list_entries`] with the thresholds of the search plans, and the plan a search
+    /// took; the tests set them to take each plan.
+    pub(crate) async fn list_entries_planned(
+        &self,
+        type_name: &str,
+        query: &ListQuery,
+        tuning: search::Tuning,
+    ) -> Result<(Page, Option<search::Plan>), StoreError> {
         let sort = query.sort;
-        let column = sort.column();
-        let mut select = entries::Entity::find().filter(entries::Column::TypeName.eq(type_name));
+        // Everything but the type and `q`, which the search plans put in their own ways.
+        let mut filters = Condition::all();
         if let Some(locale) = &query.locale {
-            select = select.filter(entries::Column::Locale.eq(locale));
+            filters = filters.add(entries::Column::Locale.eq(locale));
         }
         if let Some(status) = query.status {
-            select = select.filter(entries::Column::Status.eq(status.as_str()));
+            filters = filters.add(entries::Column::Status.eq(status.as_str()));
         }
         if let Some(since) = query.updated_since {
-            select = select.filter(entries::Column::UpdatedAt.gte(since.timestamp_micros()));
-        }
-        if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            select = select.filter(
-                Expr::col(entries::Column::SearchText)
-                    .like(LikeExpr::new(like_pattern(q)).escape('\\')),
-            );
+            filters = filters.add(entries::Column::UpdatedAt.gte(since.timestamp_micros()));
         }
         if let Some(text) = &query.cursor {
             let cursor = Cursor::decode(text, sort)?;
-            let key = match cursor.key {
-                CursorKey::Time(t) => sea_orm::Value::from(t),
-                CursorKey::Text(s) => sea_orm::Value::from(s),
-            };
-            // `key <= k AND (key < k OR id < i)` rather than `key < k OR (key = k AND id < i)`:
-            // the same rows, but the first conjunct is a range the index can seek to. With
-            // the `OR` alone and bound values SQLite walks the index from the first page and
-            // tests every row, so page 1,000 cost a thousand pages.
-            let after = if sort.descending() {
-                Condition::all()
-                    .add(Expr::col(column).lte(key.clone()))
-                    .add(
-                        Condition::any()
-                            .add(Expr::col(column).lt(key))
-                            .add(entries::Column::Id.lt(cursor.id)),
-                    )
-            } else {
-                Condition::all()
-                    .add(Expr::col(column).gte(key.clone()))
-                    .add(
-                        Condition::any()
-                            .add(Expr::col(column).gt(key))
-                            .add(entries::Column::Id.gt(cursor.id)),
-                    )
-            };
-            select = select.filter(after);
+            filters = filters.add(keyset(sort, cursor.key, cursor.id, Side::After));
         }
-        let order = if sort.descending() {
-            Order::Desc
-        } else {
-            Order::Asc
+        let wanted = query.limit + 1;
+        let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+        let (mut rows, plan) = match q {
+            Some(q) => {
+                let (rows, plan) =
+                    search::rows(self, type_name, filters, q, sort, wanted, tuning).await?;
+                (rows, Some(plan))
+            }
+            None => {
+                let condition = Condition::all()
+                    .add(entries::Column::TypeName.eq(type_name))
+                    .add(filters);
+                (self.ordered_rows(condition, sort, wanted).await?, None)
+            }
         };
-        let rows = select
-            .order_by(column, order.clone())
-            .order_by(entries::Column::Id, order)
-            .limit(query.limit + 1)
-            .all(&self.read)
-            .await?;
         let more = rows.len() as u64 > query.limit;
-        let mut items = rows
-            .into_iter()
-            .take(query.limit as usize)
-            .map(Entry::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = match (more, items.last_mut()) {
+        rows.truncate(query.limit as usize);
+        let next_cursor = match (more, rows.last()) {
             (true, Some(last)) => Some(
                 Cursor {
                     sort: sort.as_str().to_owned(),
-                    key: match column {
-                        entries::Column::Slug => CursorKey::Text(last.slug.clone()),
-                        entries::Column::CreatedAt => {
-                            CursorKey::Time(last.created_at.timestamp_micros())
-                        }
-                        _ => CursorKey::Time(last.updated_at.timestamp_micros()),
-                    },
+                    key: CursorKey::of(sort, last),
                     id: last.id.clone(),
                 }
                 .encode(),
             ),
             _ => None,
         };
-        Ok(Page { items, next_cursor })
+        let items = rows
+            .into_iter()
+            .map(Entry::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((Page { items, next_cursor }, plan))
     }
+
+    /// The first `count` entries that meet `condition`, in the order of `sort`.
+    pub(crate) async fn ordered_rows(
+        &self,
+        condition: Condition,
+        sort: Sort,
+        count: u64,
+    ) -> Result<Vec<entries::Model>, StoreError> {
+        Ok(ordered(entries::Entity::find().filter(condition), sort)
+            .limit(count)
+            .all(&self.read)
+            .await?)
+    }
+}
+
+/// `select` in the order of `sort`, ties broken by id.
+pub(crate) fn ordered(select: Select<entries::Entity>, sort: Sort) -> Select<entries::Entity> {
+    let order = if sort.descending() {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    select
+        .order_by(sort.column(), order.clone())
+        .order_by(entries::Column::Id, order)
+}
+
+/// Which rows a [`keyset`] condition keeps, around one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// The rows after it in the order.
+    After,
+    /// The rows before it, and itself.
+    UpTo,
+}
+
+/// The rows on `side` of the row with `key` and `id`, in the order of `sort`.
+///
+/// `key <= k AND (key < k OR id < i)` rather than `key < k OR (key = k AND id < i)`: the same
+/// rows, but the first conjunct is a range the index can seek to. With the `OR` alone and bound
+/// values SQLite walks the index from the first page and tests every row, so page 1,000 cost a
+/// thousand pages.
+pub(crate) fn keyset(sort: Sort, key: CursorKey, id: String, side: Side) -> Condition {
+    let column = sort.column();
+    let key = match key {
+        CursorKey::Time(t) => sea_orm::Value::from(t),
+        CursorKey::Text(s) => sea_orm::Value::from(s),
+    };
+    // Toward the end of the listing: smaller keys when it is descending.
+    let onward = sort.descending() == (side == Side::After);
+    let (range, strictly, id_side) = if onward {
+        (
+            Expr::col(column).lte(key.clone()),
+            Expr::col(column).lt(key),
+            if side == Side::After {
+                entries::Column::Id.lt(id)
+            } else {
+                entries::Column::Id.lte(id)
+            },
+        )
+    } else {
+        (
+            Expr::col(column).gte(key.clone()),
+            Expr::col(column).gt(key),
+            if side == Side::After {
+                entries::Column::Id.gt(id)
+            } else {
+                entries::Column::Id.gte(id)
+            },
+        )
+    };
+    Condition::all()
+        .add(range)
+        .add(Condition::any().add(strictly).add(id_side))
 }

@@ -171,3 +171,48 @@ async fn search_reaches_nested_text() {
     }
     server.stop().await;
 }
+
+/// The text index follows every write: a word an edit removes is no longer found, one it adds
+/// is, and accents and case fold as in the text itself.
+#[actix_web::test]
+async fn search_follows_edits() {
+    let server = TestServer::start().await;
+    let search = |q: &'static str| {
+        let server = &server;
+        async move {
+            let page = server
+                .get(&format!("/api/v1/entries/promo_banner?q={q}"))
+                .await;
+            assert_eq!(page.status, StatusCode::OK, "q={q}: {}", page.text);
+            field(page.body["items"].as_array().expect("items"), "id")
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        }
+    };
+    let entry = server
+        .create(
+            "promo_banner",
+            &json!({"slug": "spring", "fields": {"headline": "Espadrilles for the Été"}}),
+        )
+        .await;
+    let id = entry["id"].as_str().unwrap_or("").to_owned();
+    assert_eq!(search("espadrilles").await, vec![id.clone()]);
+    assert_eq!(search("%C3%89T%C3%89").await, vec![id.clone()], "ÉTÉ finds été");
+
+    let patched = server
+        .patch(
+            &format!("/api/v1/entries/promo_banner/{id}"),
+            1,
+            &json!({"fields": {"headline": "Linen shirts"}}),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    assert!(search("espadrilles").await.is_empty());
+    assert_eq!(search("linen%20shirts").await, vec![id.clone()]);
+    assert!(
+        search("shirts%20linen").await.is_empty(),
+        "a phrase, in order"
+    );
+    server.stop().await;
+}

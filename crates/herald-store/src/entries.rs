@@ -405,18 +405,28 @@ impl Store {
         };
         // The row, its revision and its audit row go to the database as one batch.
         let mut batch = Batch::new(txn.get_database_backend());
+        // Only the columns that change: SQLite rewrites every index on a column an `UPDATE`
+        // sets, changed or not, and the slug and the status are in several listing indexes
+        // (and the search text has its own), while most edits change neither.
+        let mut update = entries::Entity::update_many()
+            .col_expr(entries::Column::Version, Expr::value(written.version))
+            .col_expr(entries::Column::Fields, Expr::value(written.fields.clone()))
+            .col_expr(entries::Column::UpdatedAt, Expr::value(written.updated_at))
+            .col_expr(entries::Column::UpdatedBy, Expr::value(actor.id.as_str()));
+        if slug != current.slug {
+            update = update.col_expr(entries::Column::Slug, Expr::value(slug.clone()));
+        }
+        if written.status != current.status {
+            update = update.col_expr(entries::Column::Status, Expr::value(status.as_str()));
+        }
+        if written.search_text != current.search_text {
+            update = update.col_expr(
+                entries::Column::SearchText,
+                Expr::value(written.search_text.clone()),
+            );
+        }
         batch.push(
-            &entries::Entity::update_many()
-                .col_expr(entries::Column::Slug, Expr::value(slug.clone()))
-                .col_expr(entries::Column::Status, Expr::value(status.as_str()))
-                .col_expr(entries::Column::Version, Expr::value(written.version))
-                .col_expr(entries::Column::Fields, Expr::value(written.fields.clone()))
-                .col_expr(
-                    entries::Column::SearchText,
-                    Expr::value(written.search_text.clone()),
-                )
-                .col_expr(entries::Column::UpdatedAt, Expr::value(written.updated_at))
-                .col_expr(entries::Column::UpdatedBy, Expr::value(actor.id.as_str()))
+            &update
                 .filter(entries::Column::Id.eq(&current.id))
                 .filter(entries::Column::Version.eq(current.version)),
         );

@@ -11,6 +11,10 @@ import uuid
 WORDS = ["summer", "sale", "sandals", "linen", "shirts", "beach", "weekend", "offer", "new",
          "collection", "boots", "jackets", "kids", "denim", "free", "delivery", "gift", "ideas"]
 
+# One entry in RARE_EVERY has this word: what a rare `?q=` search finds (100 in a million).
+RARE_WORD = "espadrilles"
+RARE_EVERY = 10_000
+
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
@@ -21,6 +25,8 @@ def main() -> None:
         locale = "fr" if n % 2 else "en"
         status = ("draft", "in_review", "published")[n % 3]
         headline = " ".join(rng.choice(WORDS) for _ in range(5)).capitalize()[:70]
+        if n % RARE_EVERY == 7:
+            headline = f"{headline[:50]} {RARE_WORD}"
         slug = f"banner-{n}"
         at = f"2026-11-{1 + n % 28:02d}T{n % 24:02d}:{n % 60:02d}:{(n // 60) % 60:02d}Z"
         fields = {"headline": headline, "discount": n % 91, "cta_label": "Shop now", "channel": "web"}

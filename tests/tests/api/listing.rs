@@ -198,7 +198,11 @@ async fn search_follows_edits() {
         .await;
     let id = entry["id"].as_str().unwrap_or("").to_owned();
     assert_eq!(search("espadrilles").await, vec![id.clone()]);
-    assert_eq!(search("%C3%89T%C3%89").await, vec![id.clone()], "ÉTÉ finds été");
+    assert_eq!(
+        search("%C3%89T%C3%89").await,
+        vec![id.clone()],
+        "ÉTÉ finds été"
+    );
 
     let patched = server
         .patch(

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use herald_model::{AssetRules, AssetUse, ErrorCode, FieldError, ValidationErrors};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -18,6 +18,7 @@ use crate::entity::{asset_uses, assets, revisions};
 use crate::published::live_revisions;
 use crate::search::like_pattern;
 use crate::time::{from_micros, now_micros};
+use crate::writer::WriteTxn;
 use crate::{EntryLocation, Store, StoreError};
 
 /// Longest alt text, in characters.
@@ -298,7 +299,7 @@ async fn find_by_sha256(
 /// Holds, until `txn` ends, the lock of the file with hash `sha256`: recording a file and
 /// removing an unrecorded one take turns. SQLite's write transactions take turns anyway; on
 /// PostgreSQL it is a transaction-scoped advisory lock on the hash.
-async fn lock_file(txn: &DatabaseTransaction, sha256: &str) -> Result<(), StoreError> {
+async fn lock_file(txn: &WriteTxn, sha256: &str) -> Result<(), StoreError> {
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,

@@ -8,7 +8,8 @@
 //! the statements run one by one, and the batch stops at the first that changes no row, as a
 //! lone statement would have.
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, QueryTrait, Statement, Values};
+use crate::writer::WriteTxn;
+use sea_orm::{ConnectionTrait, DbBackend, QueryTrait, Statement, Values};
 
 /// Statements to run in order inside one transaction, each expected to change one row.
 #[derive(Debug)]
@@ -42,7 +43,7 @@ impl Batch {
     }
 
     /// Runs every statement, in order, in `txn`.
-    pub(crate) async fn execute(self, txn: &DatabaseTransaction) -> Result<(), BatchError> {
+    pub(crate) async fn execute(self, txn: &WriteTxn) -> Result<(), BatchError> {
         let expected = self.statements.len() as u64;
         if self.backend != DbBackend::Sqlite {
             for statement in self.statements {
@@ -87,7 +88,7 @@ impl Batch {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use sea_orm::ActiveValue::Set;
     use sea_orm::sea_query::Expr;
     use sea_orm::{ColumnTrait, EntityTrait, Insert, PaginatorTrait, QueryFilter};
@@ -127,7 +128,8 @@ mod tests {
         assert_eq!(values.last(), Some(&sea_orm::Value::from("entry.update")));
     }
 
-    fn audit(action: &str) -> Insert<audit_log::ActiveModel> {
+    /// An audit row to insert: a row of a table with no constraint to trip over.
+    pub(crate) fn audit(action: &str) -> Insert<audit_log::ActiveModel> {
         audit_log::Entity::insert(audit_log::ActiveModel {
             at: Set(1),
             actor_label: Set("test".to_owned()),
@@ -136,7 +138,8 @@ mod tests {
         })
     }
 
-    async fn audit_rows(store: &Store) -> u64 {
+    /// How many audit rows readers see.
+    pub(crate) async fn audit_rows(store: &Store) -> u64 {
         audit_log::Entity::find()
             .count(&store.read)
             .await

@@ -11,10 +11,11 @@ use sea_orm::sqlx::sqlite::{
 };
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, SqlxPostgresConnector,
-    SqlxSqliteConnector, TransactionOptions, TransactionTrait,
+    SqlxSqliteConnector, TransactionTrait,
 };
 
 use crate::StoreError;
+use crate::writer::{WriteTxn, Writer};
 
 /// How long a SQLite connection waits for a lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -27,9 +28,9 @@ const MIGRATION_LOCK: i64 = 0x6865_7261_6c64;
 pub struct Store {
     /// Reads: a pool of connections.
     pub(crate) read: DatabaseConnection,
-    /// Writes. On SQLite a single connection, so writers queue in the pool instead of retrying
-    /// on `SQLITE_BUSY`; on PostgreSQL the same pool as `read`.
-    pub(crate) write: DatabaseConnection,
+    /// Writes. On SQLite a single connection, so writers queue for it instead of retrying on
+    /// `SQLITE_BUSY`; on PostgreSQL the same pool as `read`.
+    pub(crate) write: Writer,
 }
 
 impl Store {
@@ -70,15 +71,11 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await
-                .map_err(|e| {
-                    StoreError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
-                        e.into(),
-                    )))
-                })?;
+                .map_err(sqlx_err)?;
             let db = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
             Store {
                 read: db.clone(),
-                write: db,
+                write: Writer::Pool(db),
             }
         } else {
             return Err(StoreError::Database(sea_orm::DbErr::Custom(format!(
@@ -93,16 +90,31 @@ impl Store {
     /// creating the same tables at once (DDL is transactional there). SQLite's file has one
     /// server.
     async fn migrate(&self) -> Result<(), StoreError> {
-        if self.is_sqlite() {
-            Migrator::up(&self.write, None).await?;
-            return Ok(());
-        }
-        let txn = self.write.begin().await?;
+        let Writer::Pool(db) = &self.write else {
+            return self.migrate_sqlite().await;
+        };
+        let txn = db.begin().await?;
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
             .await?;
         Migrator::up(&txn, None).await?;
         txn.commit().await?;
         self.warn_without_search_index().await
+    }
+
+    /// SQLite's migrations run on a connection of their own (sea-orm-migration runs a
+    /// migration's statements one by one on SQLite, outside a transaction, so they must not
+    /// spread over the readers' pool), closed after.
+    async fn migrate_sqlite(&self) -> Result<(), StoreError> {
+        let options = self.read.get_sqlite_connection_pool().connect_options();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with((*options).clone())
+            .await
+            .map_err(sqlx_err)?;
+        let db = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
+        let migrated = Migrator::up(&db, None).await;
+        let _ = db.close().await;
+        Ok(migrated?)
     }
 
     /// Says so when `?q=` has no trigram index on PostgreSQL: the migration that makes it goes
@@ -162,28 +174,18 @@ impl Store {
                 )))
             })?;
         }
-        let sqlx = |e: sea_orm::sqlx::Error| {
-            StoreError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
-                e.into(),
-            )))
-        };
+        let writer = Writer::sqlite(options.clone()).await.map_err(sqlx_err)?;
         // No ping before handing out a connection: to a file it is one more round trip to
         // SQLite's thread on every request, and a broken file fails the query anyway.
-        let writer = SqlitePoolOptions::new()
-            .test_before_acquire(false)
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await
-            .map_err(sqlx)?;
         let readers = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(sqlx)?;
+            .map_err(sqlx_err)?;
         Ok(Store {
             read: SqlxSqliteConnector::from_sqlx_sqlite_pool(readers),
-            write: SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),
+            write: writer,
         })
     }
 
@@ -205,17 +207,8 @@ impl Store {
 
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite, so the write lock is taken up
     /// front rather than on the first write).
-    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction, StoreError> {
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-            ..Default::default()
-        };
-        let options = if self.backend() == DbBackend::Sqlite {
-            options
-        } else {
-            TransactionOptions::default()
-        };
-        Ok(self.write.begin_with_options(options).await?)
+    pub(crate) async fn begin_write(&self) -> Result<WriteTxn, StoreError> {
+        Ok(self.write.begin().await?)
     }
 
     /// Starts a read-only transaction that sees one moment's data throughout: `REPEATABLE
@@ -236,9 +229,15 @@ impl Store {
 
     /// Closes every connection (at shutdown, so SQLite checkpoints its WAL).
     pub async fn close(self) {
+        self.write.close().await;
         let _ = self.read.close().await;
-        let _ = self.write.close().await;
     }
+}
+
+fn sqlx_err(e: sea_orm::sqlx::Error) -> StoreError {
+    StoreError::Database(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+        e.into(),
+    )))
 }
 
 /// A database URL without its password, for messages.

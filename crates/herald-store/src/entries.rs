@@ -6,8 +6,8 @@ use herald_model::slug::{check_slug, derive_slug};
 use herald_model::{ContentType, ErrorCode, FieldError, ValidationErrors};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Insert,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Insert, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde_json::{Map, Value};
 
@@ -17,6 +17,7 @@ use crate::batch::{Batch, BatchError};
 use crate::entity::{entries, revisions, unique_values};
 use crate::search::search_text;
 use crate::time::now_micros;
+use crate::writer::WriteTxn;
 use crate::{Entry, Revision, Status, Store, StoreError};
 
 /// Longest stored form of a `unique` value; longer values compare on this prefix.
@@ -365,7 +366,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)]
     async fn write_version(
         &self,
-        txn: &DatabaseTransaction,
+        txn: &WriteTxn,
         content_type: &ContentType,
         current: &entries::Model,
         prepared: Prepared,
@@ -684,7 +685,7 @@ fn unique_key(value: &Value) -> String {
 
 /// Every referenced entry must exist with the type the reference names.
 async fn check_references(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     references: &[(String, String, String)],
 ) -> Result<(), StoreError> {
     if references.is_empty() {
@@ -722,7 +723,7 @@ async fn check_references(
 /// The slug to store: a given or kept slug must be free (else `slug_taken`); a derived one
 /// gets the first free suffix.
 async fn free_slug(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     type_name: &str,
     locale: &str,
     choice: &SlugChoice,
@@ -787,7 +788,7 @@ fn slug_conflict(error: sea_orm::DbErr, slug: &str) -> StoreError {
 }
 
 async fn write_unique_values(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     content_type: &ContentType,
     locale: &str,
     entry_id: &str,

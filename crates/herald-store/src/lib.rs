@@ -27,6 +27,7 @@ mod time;
 mod types;
 mod users;
 mod workflow;
+mod writer;
 
 pub use api_tokens::{ApiToken, NewApiToken};
 pub use assets::{Asset, AssetQuery, MAX_ALT_CHARS, NewAsset};

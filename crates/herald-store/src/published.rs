@@ -17,8 +17,8 @@ use chrono::{DateTime, Utc};
 use herald_model::render::entry_key;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Map, Value};
 
@@ -28,6 +28,7 @@ use crate::entity::{
 };
 use crate::jobs::save_progress;
 use crate::time::{from_micros, now_micros};
+use crate::writer::WriteTxn;
 use crate::{Store, StoreError};
 
 /// An entry whose version is live (its intent, from the workflow).
@@ -664,7 +665,7 @@ impl Store {
 /// Replaces the recorded files of the paths `changes` touch by those of their new objects.
 /// Returns the files the old objects showed.
 async fn replace_shown_assets(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     changes: &[SlotChange],
 ) -> Result<BTreeSet<String>, StoreError> {
     let mut released = BTreeSet::new();
@@ -711,7 +712,7 @@ async fn replace_shown_assets(
 
 /// Of the files in `released`, those no recorded object shows any more.
 async fn unshown_assets(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     mut released: BTreeSet<String>,
 ) -> Result<Vec<String>, StoreError> {
     let keys: Vec<String> = released.iter().cloned().collect();
@@ -802,7 +803,7 @@ impl Store {
 /// to the old path at the new one; a path live again is no redirect; a redirect to a path that
 /// is gone is dropped. Returns whether anything changed.
 async fn update_redirects(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     moves: &[(String, String)],
     added: &[String],
     removed: &[String],

@@ -10,9 +10,7 @@
 use chrono::{DateTime, Utc};
 use herald_model::{ContentType, ErrorCode, FieldError, ValidationErrors};
 use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
 
 use crate::audit::{Actor, record};
@@ -24,6 +22,7 @@ use crate::jobs::{
 };
 use crate::time::now_micros;
 use crate::types::parse_fields;
+use crate::writer::WriteTxn;
 use crate::{Entry, Job, Status, Store, StoreError};
 
 /// Longest comment kept in a revision note (the column holds 255 characters).
@@ -446,11 +445,7 @@ impl Store {
 }
 
 /// Cancels a job inside `txn`, saying why.
-async fn cancel_in(
-    txn: &DatabaseTransaction,
-    job_id: i64,
-    reason: String,
-) -> Result<Scheduled, StoreError> {
+async fn cancel_in(txn: &WriteTxn, job_id: i64, reason: String) -> Result<Scheduled, StoreError> {
     close_job(txn, job_id, JobStatus::Cancelled, &reason).await?;
     Ok(Scheduled::Cancelled(reason))
 }
@@ -458,7 +453,7 @@ async fn cancel_in(
 /// When an entry is archived: takes its live version down (the caller writes the archived
 /// version) and cancels its scheduled steps. Returns the unpublish job, if one was needed.
 pub(crate) async fn unpublish_for_archive(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     current: &entries::Model,
     actor: &Actor,
 ) -> Result<Option<i64>, StoreError> {
@@ -497,7 +492,7 @@ pub(crate) async fn unpublish_for_archive(
 /// A new content version makes a scheduled publication stale (it names the version that was
 /// approved): cancel it.
 pub(crate) async fn cancel_stale_schedule(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     current: &entries::Model,
 ) -> Result<(), StoreError> {
     if current.publish_at.is_some() {
@@ -551,7 +546,7 @@ fn unpublished_columns() -> Vec<(entries::Column, SimpleExpr)> {
 /// Takes the live version down: a published entry goes back to approved (its content was
 /// approved and has not changed), one edited since keeps its status.
 async fn unpublish_now(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     current: &entries::Model,
     status: Status,
     actor: &Actor,
@@ -575,7 +570,7 @@ async fn unpublish_now(
 /// Writes version `current.version + 1` with `status` and the same content, its revision
 /// with `note`, and the `extra` column changes. Returns the new version.
 async fn bump(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     current: &entries::Model,
     status: Status,
     actor: &Actor,
@@ -627,7 +622,7 @@ async fn bump(
 
 /// Sets (or clears) `publish_at` or `unpublish_at`.
 async fn set_schedule(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     current: &entries::Model,
     column: entries::Column,
     at: Option<i64>,
@@ -642,7 +637,7 @@ async fn set_schedule(
 
 /// Queues a job about `entry`.
 async fn entry_job(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     kind: JobKind,
     entry: &entries::Model,
     version: Option<i64>,
@@ -669,7 +664,7 @@ async fn entry_job(
 /// by status changes alone (an unpublication of the live version meanwhile bumps the version
 /// but changes no content), so a scheduled publication of it still stands.
 async fn same_content(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     current: &entries::Model,
     version: i64,
 ) -> Result<bool, StoreError> {
@@ -689,7 +684,7 @@ async fn same_content(
 /// The references of `current` that are not public at `now`, if any (see
 /// [`check_references_public`]).
 async fn unpublished_references(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     content_type: &ContentType,
     current: &entries::Model,
     now: i64,
@@ -705,7 +700,7 @@ async fn unpublished_references(
 /// (and not archived), or itself on its way (a publish job queued or running, due no later
 /// than `horizon` when one is given). Otherwise 422 with each reference's path.
 async fn check_references_public(
-    txn: &DatabaseTransaction,
+    txn: &WriteTxn,
     content_type: &ContentType,
     current: &entries::Model,
     horizon: Option<i64>,

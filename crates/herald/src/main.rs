@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 /// mimalloc rather than glibc's allocator: JSON-heavy request handling allocates many small
-/// objects, and glibc's heap fragments under it (see docs/performance.md).
+/// objects, and glibc's heap fragments under it. With the workspace's `override` feature it
+/// serves C's `malloc` too, so SQLite's allocations use it as well (see docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

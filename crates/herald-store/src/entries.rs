@@ -192,7 +192,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
-        let current = find(&txn, &content_type.name, id).await?;
+        let current = find_to_write(&txn, &content_type.name, id).await?;
         check_version(&current, expected_version)?;
         let fields = new_fields(crate::types::parse_fields(&current.fields)?);
         let prepared = prepare(content_type, fields, slug, Some(&current.slug))?;
@@ -239,7 +239,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
-        let current = find(&txn, &content_type.name, id).await?;
+        let current = find_to_write(&txn, &content_type.name, id).await?;
         check_version(&current, expected_version)?;
         if current.status == Status::Archived.as_str() {
             return current.try_into();
@@ -335,7 +335,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
-        let current = find(&txn, &content_type.name, id).await?;
+        let current = find_to_write(&txn, &content_type.name, id).await?;
         check_version(&current, expected_version)?;
         let old = revisions::Entity::find_by_id((id.to_owned(), version))
             .one(&txn)
@@ -553,6 +553,27 @@ pub(crate) async fn find(
     }
     entries::Entity::find_by_id(id.to_owned())
         .one(db)
+        .await?
+        .filter(|row| row.type_name == type_name)
+        .ok_or(StoreError::NotFound)
+}
+
+/// Like [`find`], at the start of a write transaction: on PostgreSQL the row stays locked
+/// (`FOR UPDATE`) until the transaction ends, so concurrent writers of one entry take turns
+/// rather than race (a loser would only read the entry again and retry) and every write
+/// transaction takes the entry's row before anything else, one order in which they cannot
+/// deadlock. SQLite's writers take turns anyway, and the lock is left out there.
+pub(crate) async fn find_to_write(
+    txn: &WriteTxn,
+    type_name: &str,
+    id: &str,
+) -> Result<entries::Model, StoreError> {
+    if !is_entry_id(id) {
+        return Err(StoreError::NotFound);
+    }
+    entries::Entity::find_by_id(id.to_owned())
+        .lock(sea_orm::sea_query::LockType::Update)
+        .one(txn)
         .await?
         .filter(|row| row.type_name == type_name)
         .ok_or(StoreError::NotFound)

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::audit::{Actor, record};
 use crate::batch::{Batch, BatchError};
 use crate::entity::{entries, publish_jobs, revisions};
-use crate::entries::{check_version, entry_event, find, revision_row};
+use crate::entries::{check_version, entry_event, find, find_to_write, revision_row};
 use crate::jobs::{
     JobKind, JobStatus, NewJob, cancel_queued, close_job, find_job, insert_job, save_progress,
 };
@@ -107,7 +107,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Transitioned, StoreError> {
         let txn = self.begin_write().await?;
-        let current = find(&txn, &content_type.name, id).await?;
+        let current = find_to_write(&txn, &content_type.name, id).await?;
         check_version(&current, expected_version)?;
         let status = parse_status(&current.status)?;
         let now = now_micros();
@@ -357,7 +357,7 @@ impl Store {
         let entry_id = job.entry_id.as_deref().unwrap_or_default();
         let txn = self.begin_write().await?;
         let actor = Actor::system();
-        let current = match find(&txn, &content_type.name, entry_id).await {
+        let current = match find_to_write(&txn, &content_type.name, entry_id).await {
             Ok(current) => current,
             Err(StoreError::NotFound) => {
                 let outcome = cancel_in(&txn, job.id, "the entry no longer exists".into()).await?;

@@ -499,9 +499,10 @@ pub(crate) fn entry_event(action: &'static str, entry: &entries::Model) -> Audit
 const ANY_VERSION_ATTEMPTS: usize = 64;
 
 /// Runs `write` and, when it names no version (`If-Match: *`, or none where the header is
-/// optional), runs it again while it loses to a concurrent writer. That only happens on
-/// PostgreSQL: the update of a row another transaction changed meanwhile matches no row
-/// (SQLite's writes are serialized). Each new attempt reads the entry again.
+/// optional), runs it again while it loses to a concurrent writer. A safety net: on
+/// PostgreSQL an entry's writers wait for each other on its row ([`find_to_write`]) and on
+/// SQLite all writes take turns, so the update matches the version read. Each new attempt
+/// reads the entry again.
 pub(crate) async fn any_version<T, F, Fut>(
     expected: Option<i64>,
     mut write: F,

@@ -549,14 +549,7 @@ pub(crate) async fn find(
     type_name: &str,
     id: &str,
 ) -> Result<entries::Model, StoreError> {
-    if !is_entry_id(id) {
-        return Err(StoreError::NotFound);
-    }
-    entries::Entity::find_by_id(id.to_owned())
-        .one(db)
-        .await?
-        .filter(|row| row.type_name == type_name)
-        .ok_or(StoreError::NotFound)
+    find_locked(db, type_name, id, None).await
 }
 
 /// Like [`find`], at the start of a write transaction: on PostgreSQL the row stays locked
@@ -569,12 +562,30 @@ pub(crate) async fn find_to_write(
     type_name: &str,
     id: &str,
 ) -> Result<entries::Model, StoreError> {
+    find_locked(
+        txn,
+        type_name,
+        id,
+        Some(sea_orm::sea_query::LockType::Update),
+    )
+    .await
+}
+
+async fn find_locked(
+    db: &impl ConnectionTrait,
+    type_name: &str,
+    id: &str,
+    lock: Option<sea_orm::sea_query::LockType>,
+) -> Result<entries::Model, StoreError> {
     if !is_entry_id(id) {
         return Err(StoreError::NotFound);
     }
-    entries::Entity::find_by_id(id.to_owned())
-        .lock(sea_orm::sea_query::LockType::Update)
-        .one(txn)
+    let mut query = entries::Entity::find_by_id(id.to_owned());
+    if let Some(lock) = lock {
+        query = query.lock(lock);
+    }
+    query
+        .one(db)
         .await?
         .filter(|row| row.type_name == type_name)
         .ok_or(StoreError::NotFound)

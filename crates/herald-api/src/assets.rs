@@ -382,7 +382,7 @@ pub(crate) async fn get(
 #[utoipa::path(get, path = "/api/v1/assets/{id}/content", tag = "assets",
     params(("id" = String, Path, description = "Asset id")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, with the media type sniffed at upload as its `Content-Type`", content_type = "*/*"),
         (status = 404, description = "No such asset", body = ErrorBody),
     ))]
 pub(crate) async fn content(

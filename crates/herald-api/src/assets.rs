@@ -12,7 +12,9 @@ use herald_store::{Asset, AssetQuery, EntryLocation, MAX_ALT_CHARS, NewAsset};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Code, ErrorBody};
-use crate::extract::{Authorized, Editor, QueryParams, parse_limit, state};
+use crate::extract::{
+    Authorized, Editor, QueryParams, id_cursor, parse_cursor, parse_limit, state,
+};
 
 /// Asset settings (`herald.toml` `[assets]`).
 #[derive(Debug, Clone)]
@@ -304,7 +306,7 @@ pub(crate) async fn list(
     let query = AssetQuery {
         q: params.q,
         content_type: params.content_type.map(|t| t.to_ascii_lowercase()),
-        before: params.cursor,
+        before: parse_cursor(params.cursor.as_deref(), id_cursor)?,
         limit,
     };
     let items = state.store.list_assets(&query).await?;

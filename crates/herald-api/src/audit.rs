@@ -5,7 +5,9 @@ use herald_store::{AuditQuery, AuditRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Admin, Authorized, QueryParams, parse_limit, parse_time, state};
+use crate::extract::{
+    Admin, Authorized, QueryParams, number_cursor, parse_cursor, parse_limit, parse_time, state,
+};
 
 /// `GET /audit` filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -50,15 +52,7 @@ pub(crate) async fn list(
     let state = state(&req)?;
     let params = params.0;
     let limit = parse_limit(params.limit.as_deref(), state.limits.max_list_limit)?;
-    let before = params
-        .cursor
-        .map(|c| {
-            c.parse::<i64>()
-                .ok()
-                .filter(|v| *v > 0)
-                .ok_or_else(|| ApiError::invalid_query("cursor: not a cursor from a previous page"))
-        })
-        .transpose()?;
+    let before = parse_cursor(params.cursor.as_deref(), number_cursor)?;
     let query = AuditQuery {
         actor_id: params.actor,
         action: params.action,

@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::error::{ApiError, Code, ErrorBody};
 use crate::extract::{
-    Authorized, Editor, IfMatch, JsonBody, Publisher, QueryParams, Viewer, parse_limit, parse_time,
-    state,
+    Authorized, Editor, IfMatch, JsonBody, Publisher, QueryParams, Viewer, number_cursor,
+    parse_cursor, parse_limit, parse_time, state,
 };
 use crate::patch::merge_patch;
 use crate::{AppState, content_type};
@@ -451,13 +451,7 @@ pub(crate) async fn revisions(
     let (type_name, id) = path.into_inner();
     let content_type = content_type(state, &type_name)?;
     let limit = parse_limit(params.0.limit.as_deref(), state.limits.max_list_limit)?;
-    let before =
-        match params.0.cursor {
-            Some(cursor) => Some(cursor.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(
-                || ApiError::invalid_query("cursor: not a cursor from a previous page"),
-            )?),
-            None => None,
-        };
+    let before = parse_cursor(params.0.cursor.as_deref(), number_cursor)?;
     let items = state
         .store
         .revisions(&content_type.name, &id, before, limit)

@@ -211,6 +211,47 @@ pub(crate) fn parse_limit(limit: Option<&str>, max: u64) -> Result<u64, ApiError
     }
 }
 
+/// `?cursor=` as `parse` reads it (the `next_cursor` of a previous page); anything it refuses
+/// is `invalid_query`, so a forged or mangled cursor never silently lists from elsewhere.
+pub(crate) fn parse_cursor<T>(
+    cursor: Option<&str>,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<Option<T>, ApiError> {
+    cursor
+        .map(|c| {
+            parse(c)
+                .ok_or_else(|| ApiError::invalid_query("cursor: not a cursor from a previous page"))
+        })
+        .transpose()
+}
+
+/// A cursor that is the last row's number (an audit row's or a job's id, a version).
+pub(crate) fn number_cursor(text: &str) -> Option<i64> {
+    text.parse::<i64>().ok().filter(|v| *v > 0)
+}
+
+/// A cursor that is the last item's id: a UUID as Herald writes them (lowercase, hyphenated).
+pub(crate) fn id_cursor(text: &str) -> Option<String> {
+    let hyphens = [8, 13, 18, 23];
+    let well_formed = text.len() == 36
+        && text.char_indices().all(|(i, c)| {
+            if hyphens.contains(&i) {
+                c == '-'
+            } else {
+                matches!(c, '0'..='9' | 'a'..='f')
+            }
+        });
+    well_formed.then(|| text.to_owned())
+}
+
+/// A cursor that is the last user's e-mail address.
+pub(crate) fn email_cursor(text: &str) -> Option<String> {
+    let well_formed = text.len() <= 320
+        && text.contains('@')
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control());
+    well_formed.then(|| text.to_owned())
+}
+
 /// An RFC 3339 time from the query parameter `name`.
 pub(crate) fn parse_time(
     name: &str,

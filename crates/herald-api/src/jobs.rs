@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::content_type;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{
-    Admin, Authorized, OptionalJsonBody, QueryParams, Viewer, parse_limit, state,
+    Admin, Authorized, OptionalJsonBody, QueryParams, Viewer, number_cursor, parse_cursor,
+    parse_limit, state,
 };
 
 /// `GET /publish/jobs` parameters.
@@ -82,12 +83,7 @@ pub(crate) async fn list(
         },
         entry_id: params.entry_id,
         types: caller.principal.content_types.clone(),
-        before: match params.cursor {
-            Some(cursor) => Some(cursor.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(
-                || ApiError::invalid_query("cursor: not a cursor from a previous page"),
-            )?),
-            None => None,
-        },
+        before: parse_cursor(params.cursor.as_deref(), number_cursor)?,
         limit,
     };
     let items = state.store.jobs(&query).await?;

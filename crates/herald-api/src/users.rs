@@ -9,7 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{Admin, Authorized, JsonBody, QueryParams, parse_limit, state};
+use crate::extract::{
+    Admin, Authorized, JsonBody, QueryParams, email_cursor, parse_cursor, parse_limit, state,
+};
 
 /// `POST /users`.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -124,10 +126,8 @@ pub(crate) async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req)?;
     let limit = parse_limit(params.0.limit.as_deref(), state.limits.max_list_limit)?;
-    let items = state
-        .auth
-        .list_users(params.0.cursor.as_deref(), limit)
-        .await?;
+    let after = parse_cursor(params.0.cursor.as_deref(), email_cursor)?;
+    let items = state.auth.list_users(after.as_deref(), limit).await?;
     let next_cursor = (items.len() as u64 == limit)
         .then(|| items.last().map(|u| u.email.clone()))
         .flatten();

@@ -171,6 +171,34 @@ async fn malformed_requests() {
         let response = server.get(&format!("{BANNERS}?{query}")).await;
         response.assert_error(StatusCode::BAD_REQUEST, "invalid_query");
     }
+    // Every listing refuses a cursor it did not hand out, whatever its kind of cursor, and
+    // takes one of the shape it hands out.
+    let (bad, good) = (StatusCode::BAD_REQUEST, StatusCode::OK);
+    for (target, status) in [
+        ("/api/v1/users?cursor=abc", bad),
+        ("/api/v1/users?cursor=a%20b%40shop.example", bad),
+        ("/api/v1/users?cursor=someone%40shop.example", good),
+        ("/api/v1/assets?cursor=abc", bad),
+        (
+            "/api/v1/assets?cursor=01A2423A-A1CD-7554-B3F6-0762602959F4",
+            bad,
+        ),
+        (
+            "/api/v1/assets?cursor=01a2423a-a1cd-7554-b3f6-0762602959f4",
+            good,
+        ),
+        ("/api/v1/audit?cursor=0", bad),
+        ("/api/v1/audit?cursor=12", good),
+        ("/api/v1/publish/jobs?cursor=-3", bad),
+        ("/api/v1/publish/jobs?cursor=abc", bad),
+        ("/api/v1/publish/jobs?cursor=12", good),
+    ] {
+        let response = server.get(target).await;
+        assert_eq!(response.status, status, "{target}: {}", response.text);
+        if status == bad {
+            assert_eq!(response.code(), "invalid_query", "{target}");
+        }
+    }
     server.stop().await;
 }
 

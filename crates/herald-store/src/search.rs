@@ -160,7 +160,15 @@ pub(crate) async fn rows(
             return Ok((rows, Plan::Walk));
         }
     }
-    if sqlite_matches(&store.read, &phrase, tuning.rare_matches).await? < tuning.rare_matches {
+    let matches = sqlite_match_ids(&store.read, &phrase, tuning.rare_matches).await?;
+    if (matches.len() as i64) < tuning.rare_matches {
+        if matches.is_empty() {
+            return Ok((Vec::new(), Plan::Lookup));
+        }
+        // The ids go in as one JSON array: one statement text whatever their number, so the
+        // prepared statement is reused. An entry edited in between to hold `q` shows on the
+        // next page load, as if the edit came after this one.
+        let ids = Value::from(matches).to_string();
         // The unary `+` keeps SQLite from seeking an index by the type: every listing index
         // leads with it, and without statistics SQLite takes walking one in order for cheaper
         // than looking up a list and sorting it (measured: 0.3 s against 3 ms at a million).
@@ -172,9 +180,8 @@ pub(crate) async fn rows(
             .add(filters)
             .add(like(q))
             .add(Expr::cust_with_values(
-                "\"entries\".\"id\" IN (SELECT entry_id FROM entry_search_rows WHERE row IN \
-                 (SELECT rowid FROM entry_search WHERE entry_search MATCH ?))",
-                [phrase],
+                "\"entries\".\"id\" IN (SELECT value FROM json_each(?))",
+                [ids],
             ));
         return Ok((store.ordered_rows(lookup, sort, count).await?, Plan::Lookup));
     }
@@ -193,19 +200,24 @@ fn fts_phrase(q: &str) -> Option<String> {
     (q.chars().count() >= 3).then(|| format!("\"{}\"", q.replace('"', "\"\"")))
 }
 
-/// How many entries (of any type) hold `phrase`, counted up to `cap`.
-async fn sqlite_matches(db: &impl ConnectionTrait, phrase: &str, cap: i64) -> Result<i64, DbErr> {
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            "SELECT count(*) FROM (SELECT 1 FROM entry_search WHERE entry_search MATCH ? LIMIT ?)",
-            [phrase.into(), cap.into()],
-        ))
-        .await?;
-    match row {
-        Some(row) => row.try_get_by_index(0),
-        None => Ok(0),
-    }
+/// The ids of the entries (of any type) that hold `phrase`, at most `cap` of them: all of them
+/// when fewer come back. One pass over the text index gives both the count that picks the plan
+/// and the entries the lookup reads, so a rare word's search asks the index once.
+async fn sqlite_match_ids(
+    db: &impl ConnectionTrait,
+    phrase: &str,
+    cap: i64,
+) -> Result<Vec<String>, DbErr> {
+    db.query_all_raw(Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "SELECT entry_id FROM entry_search_rows WHERE row IN \
+         (SELECT rowid FROM entry_search WHERE entry_search MATCH ? LIMIT ?)",
+        [phrase.into(), cap.into()],
+    ))
+    .await?
+    .iter()
+    .map(|row| row.try_get_by_index(0))
+    .collect()
 }
 
 /// `q` as a `LIKE` pattern: lowercased, with `%`, `_` and `\` escaped (escape character `\`).

@@ -274,6 +274,7 @@ pub(crate) struct AssetListParams {
     #[param(rename = "type")]
     content_type: Option<String>,
     /// Page size.
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

@@ -22,10 +22,13 @@ pub(crate) struct AuditParams {
     target_type: Option<String>,
     target_id: Option<String>,
     /// Only rows at or after this RFC 3339 time.
+    #[param(value_type = Option<String>, format = DateTime)]
     since: Option<String>,
     /// Only rows before this RFC 3339 time.
+    #[param(value_type = Option<String>, format = DateTime)]
     until: Option<String>,
     /// Page size.
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::error::{ApiError, Code, ErrorBody};
 use crate::extract::{
     Authorized, Editor, IfMatch, JsonBody, Publisher, QueryParams, Viewer, number_cursor,
-    parse_cursor, parse_limit, parse_time, state,
+    parse_choice, parse_cursor, parse_limit, parse_time, state,
 };
 use crate::patch::merge_patch;
 use crate::{AppState, content_type};
@@ -61,18 +61,33 @@ pub(crate) struct MergePatch {
 pub(crate) struct ListParams {
     /// Only entries of this locale.
     locale: Option<String>,
-    /// Only entries in this status: draft, in_review, approved, published, archived.
+    /// Only entries in this status.
+    #[param(value_type = Option<Status>)]
     status: Option<String>,
     /// Words to find in the text fields and slug (case-insensitive).
     q: Option<String>,
-    /// -updated_at (default), updated_at, -created_at, created_at, slug, -slug.
+    #[param(schema_with = sort_schema)]
     sort: Option<String>,
     /// Page size, 1 to the server's maximum (200 by default); 50 when absent.
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// Only entries updated at or after this RFC 3339 time.
+    #[param(value_type = Option<String>, format = DateTime)]
     updated_since: Option<String>,
+}
+
+/// `?sort=` in the OpenAPI document: the orders `Sort` knows, written as the query takes them.
+fn sort_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .description(Some(
+            "The order; a leading `-` means newest (or last) first.",
+        ))
+        .enum_values(Some(Sort::ALL.map(Sort::as_str)))
+        .default(Some(Value::from(Sort::default().as_str())))
+        .build()
 }
 
 /// `GET /entries/{type}/{id}/revisions` parameters.
@@ -81,6 +96,7 @@ pub(crate) struct ListParams {
 #[into_params(parameter_in = Query)]
 pub(crate) struct RevisionParams {
     /// Page size.
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -255,26 +271,10 @@ pub(crate) async fn list(
             ),
             None => None,
         },
-        status: match params.status {
-            Some(status) => Some(Status::parse(&status).ok_or_else(|| {
-                ApiError::invalid_query(format!(
-                    "status: `{status}` is not one of {}",
-                    Status::ALL.map(Status::as_str).join(", ")
-                ))
-            })?),
-            None => None,
-        },
+        status: parse_choice("status", params.status, &Status::ALL, Status::as_str)?,
         q: params.q.filter(|q| !q.trim().is_empty()),
         updated_since: parse_time("updated_since", params.updated_since)?,
-        sort: match params.sort {
-            Some(sort) => Sort::parse(&sort).ok_or_else(|| {
-                ApiError::invalid_query(format!(
-                    "sort: `{sort}` is not one of {}",
-                    Sort::ALL.map(Sort::as_str).join(", ")
-                ))
-            })?,
-            None => Sort::default(),
-        },
+        sort: parse_choice("sort", params.sort, &Sort::ALL, Sort::as_str)?.unwrap_or_default(),
         limit: parse_limit(params.limit.as_deref(), state.limits.max_list_limit)?,
         cursor: params.cursor,
     };

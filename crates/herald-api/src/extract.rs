@@ -211,6 +211,30 @@ pub(crate) fn parse_limit(limit: Option<&str>, max: u64) -> Result<u64, ApiError
     }
 }
 
+/// `?name=` as one of `choices` (each written as `as_str` writes it); anything else is
+/// `invalid_query` with the list of what is accepted.
+pub(crate) fn parse_choice<T: Copy>(
+    name: &str,
+    text: Option<String>,
+    choices: &[T],
+    as_str: fn(T) -> &'static str,
+) -> Result<Option<T>, ApiError> {
+    text.map(|text| {
+        choices
+            .iter()
+            .copied()
+            .find(|choice| as_str(*choice) == text)
+            .ok_or_else(|| {
+                let accepted: Vec<&str> = choices.iter().map(|c| as_str(*c)).collect();
+                ApiError::invalid_query(format!(
+                    "{name}: `{text}` is not one of {}",
+                    accepted.join(", ")
+                ))
+            })
+    })
+    .transpose()
+}
+
 /// `?cursor=` as `parse` reads it (the `next_cursor` of a previous page); anything it refuses
 /// is `invalid_query`, so a forged or mangled cursor never silently lists from elsewhere.
 pub(crate) fn parse_cursor<T>(

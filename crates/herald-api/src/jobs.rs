@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::content_type;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{
-    Admin, Authorized, OptionalJsonBody, QueryParams, Viewer, number_cursor, parse_cursor,
-    parse_limit, state,
+    Admin, Authorized, OptionalJsonBody, QueryParams, Viewer, number_cursor, parse_choice,
+    parse_cursor, parse_limit, state,
 };
 
 /// `GET /publish/jobs` parameters.
@@ -17,13 +17,16 @@ use crate::extract::{
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct JobParams {
-    /// queued, running, done, failed or cancelled.
+    /// Only the jobs in this status.
+    #[param(value_type = Option<JobStatus>)]
     status: Option<String>,
-    /// publish, unpublish, rebuild or notify.
+    /// Only the jobs of this kind.
+    #[param(value_type = Option<JobKind>)]
     kind: Option<String>,
     /// Only the jobs of this entry.
     entry_id: Option<String>,
     /// Page size, 1 to the server's maximum; 50 when absent.
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -63,24 +66,8 @@ pub(crate) async fn list(
     let params = params.0;
     let limit = parse_limit(params.limit.as_deref(), state.limits.max_list_limit)?;
     let query = JobQuery {
-        status: match params.status {
-            Some(status) => Some(JobStatus::parse(&status).ok_or_else(|| {
-                ApiError::invalid_query(format!(
-                    "status: `{status}` is not one of {}",
-                    JobStatus::ALL.map(JobStatus::as_str).join(", ")
-                ))
-            })?),
-            None => None,
-        },
-        kind: match params.kind {
-            Some(kind) => Some(JobKind::parse(&kind).ok_or_else(|| {
-                ApiError::invalid_query(format!(
-                    "kind: `{kind}` is not one of {}",
-                    JobKind::ALL.map(JobKind::as_str).join(", ")
-                ))
-            })?),
-            None => None,
-        },
+        status: parse_choice("status", params.status, &JobStatus::ALL, JobStatus::as_str)?,
+        kind: parse_choice("kind", params.kind, &JobKind::ALL, JobKind::as_str)?,
         entry_id: params.entry_id,
         types: caller.principal.content_types.clone(),
         before: parse_cursor(params.cursor.as_deref(), number_cursor)?,

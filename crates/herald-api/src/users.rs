@@ -101,6 +101,7 @@ pub(crate) fn check_scope(state: &AppState, scope: &Option<Vec<String>>) -> Resu
 #[into_params(parameter_in = Query)]
 pub(crate) struct UserListParams {
     /// Page size.
+    #[param(value_type = Option<u32>, minimum = 1)]
     limit: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

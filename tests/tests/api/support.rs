@@ -31,7 +31,8 @@ fn postgres_admin_url() -> String {
 static SWEPT: OnceCell<()> = OnceCell::const_new();
 
 /// A database for one test: a SQLite file in `dir`, or a new PostgreSQL database. Databases
-/// left by earlier runs (a panicking test cannot drop its own) are dropped on first use.
+/// left by earlier runs (a panicking test cannot drop its own) are dropped on first use once
+/// they are an hour old.
 pub(crate) async fn fresh_database(dir: &Path) -> (String, Option<String>) {
     if !postgres() {
         return (format!("sqlite://{}/herald.db", dir.display()), None);
@@ -47,7 +48,22 @@ pub(crate) async fn fresh_database(dir: &Path) -> (String, Option<String>) {
             .fetch_all(&admin)
             .await
             .unwrap_or_default();
+            // Only databases older than an hour: another run of this suite against the same
+            // server may be going on, and its databases are young. The name's UUID v7 carries
+            // the time it was made.
+            let hour_ago = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|now| now.as_secs().saturating_sub(3600))
+                .unwrap_or(0);
             for (name,) in stale {
+                let made = name
+                    .strip_prefix("herald_t_")
+                    .and_then(|id| uuid::Uuid::parse_str(id).ok())
+                    .and_then(|id| id.get_timestamp())
+                    .map(|ts| ts.to_unix().0);
+                if made.is_some_and(|secs| secs > hour_ago) {
+                    continue;
+                }
                 let _ = sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(format!(
                     "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
                 )))

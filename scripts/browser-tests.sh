@@ -5,11 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "installing chromium with apt-get" >&2
+# Debian's chromium, and its chromium-driver (chromedriver, always the same version): the tests
+# drive Chromium over the DevTools protocol with playwright-core, and chromedriver is there for
+# a WebDriver client (fantoccini, Selenium) pointed at the same browser when debugging.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+if ((${#missing[@]})); then
+  echo "installing ${missing[*]} with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 if ! command -v npm >/dev/null 2>&1; then
   echo "installing node and npm with apt-get" >&2

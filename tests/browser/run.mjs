@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-import { ADMIN, client, png, startServer } from './server.mjs';
+import { ADMIN, client, LOCALES, png, startServer } from './server.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shots = path.join(repo, 'docs/admin-ui');
@@ -146,6 +146,11 @@ test('a marketer creates a promo banner with a product, an image, fixes validati
   await page.getByRole('link', { name: 'New promo banner' }).click();
   await page.getByRole('heading', { name: 'New promo banner' }).waitFor();
 
+  // The locale is chosen from the server's locales, the default first and selected.
+  const locales = await page.getByLabel('Locale').locator('option').evaluateAll((os) => os.map((o) => o.value));
+  assert(JSON.stringify(locales) === JSON.stringify(LOCALES), `the locales are offered: ${locales}`);
+  assert((await page.getByLabel('Locale').inputValue()) === LOCALES[0], 'the default locale is chosen');
+
   // Too long: the API refuses it and the error shows at the headline field.
   assert((await page.getByLabel('Headline').getAttribute('aria-required')) === 'true', 'a required field says so');
   await page.getByLabel('Headline').fill('Autumn sale: '.padEnd(95, '!'));
@@ -170,11 +175,11 @@ test('a marketer creates a promo banner with a product, an image, fixes validati
   await page.getByRole('button', { name: 'Add product' }).click();
   await page.getByLabel('Discount (%)').focus();
   await page.keyboard.type('1e');
-  await page.getByLabel('Hero image').setInputFiles({ name: 'autumn.png', mimeType: 'image/png', buffer: png() });
+  await page.getByLabel('Hero image', { exact: true }).setInputFiles({ name: 'autumn.png', mimeType: 'image/png', buffer: png() });
   await page.locator('.asset-preview img').waitFor();
   const src = await page.locator('.asset-preview img').getAttribute('src');
   assert(src && src.startsWith('blob:'), `image preview is a blob URL: ${src}`);
-  await page.getByLabel('Alt text').fill('Autumn leaves over a trail');
+  await page.getByLabel('Alt text of Hero image').fill('Autumn leaves over a trail');
   await page.getByRole('button', { name: 'Create draft' }).click();
   const emptyItem = page.locator('[data-path="fields.products[1]"] > .field-error');
   await emptyItem.waitFor();
@@ -194,9 +199,12 @@ test('a marketer creates a promo banner with a product, an image, fixes validati
   await page.screenshot({ path: path.join(shots, 'validation-error.png') });
 
   await page.getByLabel('Headline').fill('Autumn sale');
+  const draftSrc = await page.locator('.asset-preview img').getAttribute('src');
   await page.getByRole('button', { name: 'Create draft' }).click();
   await page.getByRole('heading', { level: 1, name: /Autumn sale/ }).waitFor();
   await page.getByRole('button', { name: 'Save' }).waitFor();
+  // The preview of the new-entry form is gone: its blob: URL (the image in memory) is revoked.
+  await page.waitForFunction((src) => fetch(src).then(() => false, () => true), draftSrc, { timeout: 5000 });
   const id = page.url().split('/').pop();
   shared.banner = id;
   const stored = await admin('GET', `/entries/promo_banner/${id}`);
@@ -219,7 +227,7 @@ test('a viewer sees no edit or publish buttons, and the API refuses their edits 
   const context = await newContext();
   const page = await signIn(context, VIEWER);
   await openEntry(page, 'promo_banner', shared.banner, /Autumn sale/);
-  for (const name of ['Save', 'Submit for review', 'Publish…', 'Approve', 'Reject…', 'Unpublish…']) {
+  for (const name of ['Save', 'Submit for review', 'Publish…', 'Approve', 'Reject…', 'Unpublish…', 'Choose an uploaded file…']) {
     assert((await page.getByRole('button', { name, exact: true }).count()) === 0, `no ${name} button`);
   }
   assert(await page.getByLabel('Headline').isDisabled(), 'fields are read-only');
@@ -268,6 +276,12 @@ test('a save conflict between two sessions is shown, slug included, not lost', a
   assert((await dialog.getByText('Grab a deal').count()) > 0, 'my value is shown');
   assert((await dialog.getByRole('rowheader', { name: 'Slug (page address)' }).count()) === 1, 'the slug change is shown');
   assert((await dialog.getByText('autumn-sale-2026').count()) > 0, 'their slug is shown');
+  assert((await dialog.locator('.saved-by').textContent()).includes('saved by you (in another window)'), `who saved it: ${await dialog.locator('.saved-by').textContent()}`);
+  // Their slug change survives a merge, not an overwrite, and each choice says so.
+  const mergeSays = await dialog.locator('.choices li', { has: b.getByRole('button', { name: 'Merge: theirs plus my changes' }) }).textContent();
+  assert(mergeSays.includes('“Slug (page address)” are kept'), `the merge says what it keeps: ${mergeSays}`);
+  const overwriteSays = await dialog.locator('.choices li', { has: b.getByRole('button', { name: 'Overwrite with mine' }) }).textContent();
+  assert(overwriteSays.includes('Slug (page address)') && overwriteSays.includes('Button text') && overwriteSays.includes('replaced'), `the overwrite says what it replaces: ${overwriteSays}`);
   const clash = dialog.locator('.clash-note');
   assert((await clash.textContent()).includes('Both of you changed') && (await clash.textContent()).includes('Button text'), `the clash is said: ${await clash.textContent()}`);
   assert((await dialog.locator('tr.clash[data-field="cta_label"]').count()) === 1, 'the row of the clash is marked');
@@ -316,6 +330,112 @@ test('two users change different fields: the conflict dialog merges, and both ch
   assert(stored.fields.starts_at === startsAt, `the datetime is untouched: ${stored.fields.starts_at}`);
   await one.close();
   await two.close();
+});
+
+test('a conflict is resolved by reloading theirs, or by overwriting with mine knowingly', async () => {
+  const marie = await client(server.base, MARKETER.email, MARKETER.password);
+  const made = await marie('POST', '/entries/promo_banner', { fields: { headline: 'Reload or overwrite', cta_label: 'Shop' } });
+  assert(made.status === 201, `create: ${made.status} ${JSON.stringify(made.body)}`);
+  const id = made.body.id;
+  /** Someone else (the admin, by script) changes the headline meanwhile. */
+  const theirEdit = async (headline) => {
+    const now = await admin('GET', `/entries/promo_banner/${id}`);
+    const r = await admin('PUT', `/entries/promo_banner/${id}`, { fields: { ...now.body.fields, headline } }, { 'If-Match': now.etag });
+    assert(r.status === 200, `their edit: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const context = await newContext();
+  const page = await signIn(context, MARKETER);
+  await openEntry(page, 'promo_banner', id, /Reload or overwrite/);
+  const dialog = page.getByRole('dialog', { name: 'Someone else saved this entry meanwhile' });
+
+  // Reload theirs: my change is dropped, the form shows their version.
+  await page.getByLabel('Button text').fill('Mine, dropped');
+  const first = await theirEdit('Their headline');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor();
+  const savedBy = await dialog.locator('.saved-by').textContent();
+  assert(savedBy.includes(`saved by ${ADMIN.email}`), `who saved it, by name: ${savedBy}`);
+  // They changed only a field I did not: merging and overwriting differ, and both are offered.
+  assert((await dialog.getByRole('button', { name: 'Merge: theirs plus my changes' }).count()) === 1, 'merge offered');
+  await dialog.getByRole('button', { name: 'Reload theirs (discard mine)' }).click();
+  await page.getByRole('heading', { level: 1, name: /Their headline/ }).waitFor();
+  assert((await page.getByLabel('Button text').inputValue()) === 'Shop', 'my change is gone from the form');
+  assert((await page.locator('.save-state.dirty').count()) === 0, 'nothing unsaved');
+  const reloaded = (await admin('GET', `/entries/promo_banner/${id}`)).body;
+  assert(reloaded.version === first.version && reloaded.fields.cta_label === 'Shop', `nothing saved: ${JSON.stringify(reloaded.fields)}`);
+  // Their version shows under their name in the history.
+  await page.locator('.revisions li', { hasText: `Version ${first.version}` }).getByText(ADMIN.email).waitFor();
+  assert((await page.locator('.revisions li', { hasText: 'Version 1' }).getByText('you', { exact: true }).count()) === 1, 'my version says "you"');
+
+  // Overwrite with mine: exactly what is in my editor, their headline change included.
+  await page.getByLabel('Button text').fill('Mine, kept');
+  await theirEdit('Another headline of theirs');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor();
+  const overwrite = dialog.locator('.choices li', { has: page.getByRole('button', { name: 'Overwrite with mine' }) });
+  const says = await overwrite.textContent();
+  assert(says.includes('“Headline”') && says.includes('replaced by yours'), `the overwrite says what it undoes: ${says}`);
+  await overwrite.getByRole('button', { name: 'Overwrite with mine' }).click();
+  await page.getByText(/Saved yours over theirs/).waitFor();
+  await page.getByRole('heading', { level: 1, name: /Their headline/ }).waitFor();
+  const stored = (await admin('GET', `/entries/promo_banner/${id}`)).body;
+  assert(stored.fields.headline === 'Their headline' && stored.fields.cta_label === 'Mine, kept', `mine, as in the editor: ${JSON.stringify(stored.fields)}`);
+  await context.close();
+});
+
+test('an ended session asks to sign in again over the page, keeps the edits, and the save goes through', async () => {
+  const marie = await client(server.base, MARKETER.email, MARKETER.password);
+  const made = await marie('POST', '/entries/promo_banner', { fields: { headline: 'Session test' } });
+  assert(made.status === 201, `create: ${made.status} ${JSON.stringify(made.body)}`);
+  const id = made.body.id;
+  const context = await newContext();
+  const page = await signIn(context, MARKETER);
+  await openEntry(page, 'promo_banner', id, /Session test/);
+  await page.getByLabel('Headline').fill('Typed before the session ended');
+
+  // The session ends behind the page's back (as when it is signed out elsewhere).
+  const refresh = await page.evaluate(() => sessionStorage.getItem('herald.refresh'));
+  const ended = await marie('POST', '/auth/logout', { refresh_token: refresh });
+  assert(ended.status === 204, `the session is ended: ${ended.status} ${JSON.stringify(ended.body)}`);
+  await page.getByRole('button', { name: 'Save' }).click();
+  const signInAgain = page.getByRole('dialog', { name: 'Your session has ended' });
+  await signInAgain.waitFor();
+  assert((await page.getByLabel('Headline').inputValue()) === 'Typed before the session ended', 'the edit is still there');
+  await signInAgain.getByLabel('Password').fill(MARKETER.password);
+  await signInAgain.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText(/Saved version/).waitFor();
+  const stored = (await admin('GET', `/entries/promo_banner/${id}`)).body;
+  assert(stored.fields.headline === 'Typed before the session ended', `saved after signing in again: ${stored.fields.headline}`);
+
+  // The hero image is a file uploaded before, found by searching the uploads.
+  await page.getByRole('button', { name: 'Choose an uploaded file…' }).click();
+  await page.getByLabel('Search uploaded files for Hero image').fill('trail');
+  await page.getByText('1 file matches: choose one.').waitFor();
+  const option = page.getByRole('button', { name: /^trail-shoe\.png/ });
+  await page.locator('.asset-thumb img').waitFor();
+  await imagesLoaded(page);
+  await calm(page);
+  await page.locator('[data-path="fields.hero"]').screenshot({ path: path.join(shots, 'choose-upload.png') });
+  await option.click();
+  await page.locator('[data-path="fields.hero"] .asset-preview img').waitFor();
+  assert((await page.getByLabel('Alt text of Hero image').inputValue()) === 'Trail shoe', 'the upload\'s own alt text is offered');
+
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText(`Saved version ${stored.version + 1}`).waitFor();
+  const withHero = (await admin('GET', `/entries/promo_banner/${id}`)).body;
+  assert(withHero.fields.hero && withHero.fields.hero.id === shared.asset && withHero.fields.hero.alt === 'Trail shoe', `the chosen upload is saved: ${JSON.stringify(withHero.fields.hero)}`);
+
+  // Signing out ends the session on the server, not only in the tab.
+  const current = await page.evaluate(() => sessionStorage.getItem('herald.refresh'));
+  assert(current && current !== refresh, 'a new session');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to Herald' }).waitFor();
+  assert((await page.evaluate(() => sessionStorage.getItem('herald.refresh'))) === null, 'the tab forgets the session');
+  const reuse = await fetch(`${server.base}/api/v1/auth/refresh`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refresh_token: current }) });
+  assert(reuse.status === 401, `the server ended it: ${reuse.status}`);
+  assert(await page.locator('#topbar').isHidden(), 'no menu when signed out');
+  await context.close();
 });
 
 test('what is typed while a save is under way stays unsaved, and leaving warns', async () => {
@@ -397,6 +517,7 @@ test('history loads older versions page by page', async () => {
   const made = await marie('POST', '/entries/faq', { fields: { question: 'How long is delivery?', answer: 'Two working days.' } });
   assert(made.status === 201, `create: ${made.status} ${JSON.stringify(made.body)}`);
   const type = 'faq';
+  shared.faq = made.body.id;
   let tag = made.etag;
   for (let i = 2; i <= 23; i += 1) {
     const fields = { ...made.body.fields, answer: `Two working days (take ${i}).` };
@@ -418,27 +539,68 @@ test('history loads older versions page by page', async () => {
   await context.close();
 });
 
-test('history shows a side-by-side diff, and restoring asks before dropping unsaved edits', async () => {
+test('history compares any two versions side by side, and restores from there', async () => {
+  // The FAQ of the paging test has 23 versions, the answer changing in each.
+  const faq = (await admin('GET', `/entries/faq/${shared.faq}`)).body;
+  assert(faq.version === 23, `the FAQ has 23 versions: ${faq.version}`);
+  const context = await newContext();
+  const page = await signIn(context, MARKETER);
+  await openEntry(page, 'faq', faq.id, /How long is delivery/);
+  await page.getByRole('button', { name: 'Version 23', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Compare versions' });
+  await dialog.waitFor();
+  // A version opens against the one before it, changed words marked.
+  assert((await dialog.getByLabel('Compare', { exact: true }).inputValue()) === '22' && (await dialog.getByLabel('with', { exact: true }).inputValue()) === '23', 'version 23 against 22');
+  const answer = dialog.locator('tr[data-field="answer"]');
+  await answer.locator('del', { hasText: '22' }).waitFor();
+  assert((await answer.locator('ins').textContent()) === '23', `the changed word is marked: ${await answer.locator('ins').textContent()}`);
+  assert((await dialog.locator('tr[data-field="question"]').count()) === 0, 'unchanged fields are left out');
+  await dialog.getByLabel('Show unchanged fields').check();
+  await dialog.locator('tr.unchanged[data-field="question"]').waitFor();
+  // Any two versions: the first against the latest.
+  await dialog.getByLabel('Compare', { exact: true }).selectOption('1');
+  await answer.locator('td.old', { hasText: 'Two working days.' }).waitFor();
+  assert((await answer.locator('td.new').textContent()) === 'Two working days (take 23).', 'the latest on the right');
+  assert((await dialog.locator('thead').textContent()).includes('Version 1'), 'the columns are named');
+  const wide = await dialog.evaluate((d) => d.getBoundingClientRect().width / window.innerWidth);
+  assert(wide > 0.9, `the comparison uses the window's width: ${wide}`);
+  await calm(page);
+  await page.screenshot({ path: path.join(shots, 'history.png') });
+  // Restore version 5 from the dialog: a new version with its fields.
+  await dialog.getByLabel('Compare', { exact: true }).selectOption('5');
+  page.once('dialog', (d) => d.accept());
+  await dialog.getByRole('button', { name: 'Restore version 5' }).click();
+  await page.getByText('Restored version 5 as a new draft.').waitFor();
+  await dialog.waitFor({ state: 'detached' });
+  const restored = (await admin('GET', `/entries/faq/${faq.id}`)).body;
+  assert(restored.version === 24 && restored.fields.answer === 'Two working days (take 5).', `restored: ${restored.version} ${restored.fields.answer}`);
+  await page.getByRole('button', { name: 'Version 24', exact: true }).waitFor();
+  await context.close();
+});
+
+test('restoring from the comparison asks before dropping unsaved edits', async () => {
   const context = await newContext();
   const page = await signIn(context, MARKETER);
   await openEntry(page, 'promo_banner', shared.banner, /Autumn sale/);
   const before = await admin('GET', `/entries/promo_banner/${shared.banner}`);
   await page.getByLabel('Button text').fill('Not saved yet');
   await page.getByRole('button', { name: 'Version 1', exact: true }).click();
-  await page.getByRole('heading', { name: 'Version 1 compared with the editor' }).waitFor();
-  await page.locator('table.diff').waitFor();
+  const dialog = page.getByRole('dialog', { name: 'Compare versions' });
+  await dialog.waitFor();
+  // The first version opens against what is in the editor, unsaved edits included.
+  assert((await dialog.getByLabel('with', { exact: true }).inputValue()) === 'editor', 'version 1 against the editor');
+  await dialog.locator('tr[data-field="cta_label"] td.new', { hasText: 'Not saved yet' }).waitFor();
   let asked = '';
   page.once('dialog', (d) => {
     asked = d.message();
     d.dismiss();
   });
-  await page.getByRole('button', { name: 'Restore version 1' }).click();
+  await dialog.getByRole('button', { name: 'Restore version 1' }).click();
   assert(asked.includes('unsaved changes'), `the restore warns about unsaved edits: ${asked}`);
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
   assert((await page.getByLabel('Button text').inputValue()) === 'Not saved yet', 'the edit is still in the form');
   const after = await admin('GET', `/entries/promo_banner/${shared.banner}`);
   assert(after.body.version === before.body.version, 'nothing was restored');
-  await calm(page);
-  await page.locator('.side').screenshot({ path: path.join(shots, 'history.png') });
   await context.close();
 });
 
@@ -533,6 +695,11 @@ test('a publisher approves and publishes; the job, the bucket and the dashboard 
   const written = JSON.parse(readFileSync(file, 'utf8'));
   assert(written.id === shared.banner && written.fields.headline === 'Autumn sale', `the bucket object is the entry: ${JSON.stringify(written).slice(0, 200)}`);
   assert(written.fields.products[0].id === shared.product.id, 'the product reference is published');
+  // The uploaded hero image is copied into the bucket under assets/, where the JSON points.
+  const hero = written.fields.hero;
+  assert(hero && /^assets\/[0-9a-f]{64}\/autumn\.png$/.test(hero.url), `the hero is published under assets/: ${JSON.stringify(hero)}`);
+  assert(existsSync(path.join(server.bucket, hero.url)), `the bucket has ${hero.url}`);
+  assert(readFileSync(path.join(server.bucket, hero.url)).subarray(1, 4).toString() === 'PNG', 'the published file is the image');
 
   await page.goto(`${server.base}/admin/#/`);
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
@@ -546,8 +713,14 @@ test('a publisher approves and publishes; the job, the bucket and the dashboard 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Promo banner' }).click();
   await page.getByRole('heading', { level: 1, name: 'Promo banner' }).waitFor();
   await page.getByRole('link', { name: 'Autumn sale' }).waitFor();
+  // The locale filter offers the server's locales.
+  const locales = await page.getByLabel('Locale').locator('option').evaluateAll((os) => os.map((o) => o.value));
+  assert(JSON.stringify(locales) === JSON.stringify(['', ...LOCALES]), `the locale filter: ${locales}`);
   await calm(page);
   await page.screenshot({ path: path.join(shots, 'list.png') });
+  await page.getByLabel('Locale').selectOption(LOCALES[1]);
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByText('No entries match.').waitFor();
   await context.close();
 });
 
@@ -568,8 +741,28 @@ test('an admin limits a user and a token to some content types', async () => {
   const users = (await admin('GET', '/users?limit=200')).body.items;
   const fred = users.find((u) => u.email === 'fred@shop.example');
   assert(fred && JSON.stringify(fred.content_types) === '["faq"]', `the user is limited: ${JSON.stringify(fred && fred.content_types)}`);
+
+  // A role changes only on Save: arrow keys and picking another role change nothing yet.
+  const fredRole = fredRow.getByLabel('Role of fred@shop.example', { exact: true });
+  await fredRole.focus();
+  await page.keyboard.press('ArrowDown');
+  await fredRole.selectOption('publisher');
+  const saveRole = fredRow.getByRole('button', { name: 'Save the role of fred@shop.example' });
+  await saveRole.waitFor();
+  await sleep(300);
+  const unchanged = (await admin('GET', `/users/${fred.id}`)).body;
+  assert(unchanged.role === 'editor', `not saved before Save: ${unchanged.role}`);
   await calm(page);
   await page.screenshot({ path: path.join(shots, 'users.png'), fullPage: true });
+  await saveRole.click();
+  await saveRole.waitFor({ state: 'hidden' });
+  const promoted = (await admin('GET', `/users/${fred.id}`)).body;
+  assert(promoted.role === 'publisher', `saved: ${promoted.role}`);
+  // Cancel puts the saved role back.
+  await fredRole.selectOption('viewer');
+  await fredRow.getByRole('button', { name: 'Keep the role of fred@shop.example' }).click();
+  assert((await fredRole.inputValue()) === 'publisher', 'cancel restores the saved role');
+  assert((await admin('GET', `/users/${fred.id}`)).body.role === 'publisher', 'cancel saves nothing');
   await fredRow.getByRole('button', { name: 'Change the content types of fred@shop.example' }).click();
   await fredRow.getByLabel('All content types').check();
   await fredRow.getByRole('button', { name: 'Save' }).click();
@@ -588,6 +781,22 @@ test('an admin limits a user and a token to some content types', async () => {
   const tokens = (await admin('GET', '/tokens')).body.items;
   const token = tokens.find((t) => t.name === 'product import');
   assert(token && JSON.stringify(token.content_types) === '["product"]', `the token is limited: ${JSON.stringify(token && token.content_types)}`);
+
+  // The audit log shows what just happened, by whom, and filters by action.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+  const roleRow = page.getByRole('row', { name: /user\.update/ }).first();
+  await roleRow.waitFor();
+  assert((await roleRow.textContent()).includes(ADMIN.email), `the actor is named: ${await roleRow.textContent()}`);
+  await page.getByLabel('Action (or prefix like auth.)').fill('token.');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForFunction(() => {
+    const actions = [...document.querySelectorAll('main tbody tr td:nth-child(3)')].map((td) => td.textContent);
+    return actions.length > 0 && actions.every((a) => a.startsWith('token.'));
+  });
+  await page.getByRole('row', { name: /token\.create/ }).first().waitFor();
+  await calm(page);
+  await page.screenshot({ path: path.join(shots, 'audit.png') });
   await context.close();
 });
 

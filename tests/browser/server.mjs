@@ -2,13 +2,15 @@
 // API directly (setting up users and fixtures the way a script would).
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 
 export const ADMIN = { email: 'admin@shop.example', password: 'correct horse battery staple' };
+/** The server's locales; the first is the default. */
+export const LOCALES = ['en', 'fr'];
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -25,9 +27,12 @@ export async function startServer({ bin, repo }) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'herald-browser-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  // Two locales, so that the editor and the list offer a choice.
+  const config = path.join(dataDir, 'herald.toml');
+  writeFileSync(config, `[content]\nlocales = ${JSON.stringify(LOCALES)}\n`);
   const child = spawn(bin, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--schemas', path.join(repo, 'schemas')], {
     cwd: dataDir,
-    env: { ...process.env, HERALD_ADMIN_EMAIL: ADMIN.email, HERALD_ADMIN_PASSWORD: ADMIN.password, RUST_LOG: 'warn' },
+    env: { ...process.env, HERALD_CONFIG: config, HERALD_ADMIN_EMAIL: ADMIN.email, HERALD_ADMIN_PASSWORD: ADMIN.password, RUST_LOG: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const deadline = Date.now() + 30000;

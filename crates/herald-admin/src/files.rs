@@ -46,6 +46,7 @@ files! {
     "router.js" => JS,
     "session.js" => JS,
     "jobs.js" => JS,
+    "authors.js" => JS,
     "views/login.js" => JS,
     "views/dashboard.js" => JS,
     "views/list.js" => JS,

@@ -19,6 +19,7 @@ export class ApiError extends Error {
 }
 
 let reauth = null; // set by the app: () => Promise that resolves once signed in again
+let reauthing = null; // the sign-in dialog on screen: every call refused meanwhile waits for it
 let refreshing = null;
 
 /** Registers the function that shows the sign-in dialog when the session has ended. */
@@ -81,7 +82,14 @@ export async function call(method, path, options = {}) {
     const code = body.error && body.error.code;
     let again = false;
     if (code === 'token_expired' || code === 'unauthenticated') again = await refresh();
-    if (!again && reauth && session.me) again = await reauth();
+    if (!again && reauth && session.me) {
+      if (!reauthing) {
+        reauthing = reauth().finally(() => {
+          reauthing = null;
+        });
+      }
+      again = await reauthing;
+    }
     if (again) res = await send(method, path, options);
   }
   const etag = res.headers.get('ETag');
@@ -109,6 +117,7 @@ export async function login(email, password) {
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new ApiError(res.status, body);
   session.set(body);
+  typesCache = null; // another user may see other content types
   session.me = await api('GET', '/me');
   return session.me;
 }
@@ -121,6 +130,7 @@ export async function logout() {
     }
   } finally {
     session.clear();
+    typesCache = null;
   }
 }
 
@@ -134,18 +144,58 @@ export function query(params) {
   return s ? `?${s}` : '';
 }
 
+// blob: URLs handed out by assetUrl, with when they were made. Each holds its image in memory
+// until revoked, so those no image shows any more are revoked (releaseAssetUrls) when a view is
+// left, a preview changes or a list of files closes. One made a moment ago is left alone: it may
+// be on its way into the page (the next sweep takes it if not).
+const blobUrls = new Map();
+const FRESH_MS = 1000;
+
 /** Fetches a private asset original into a blob: URL (the bearer token cannot go in <img src>). */
 export async function assetUrl(id) {
   const res = await call('GET', `/assets/${encodeURIComponent(id)}/content`, { raw: true, cache: 'default' });
-  return URL.createObjectURL(await res.blob());
+  const url = URL.createObjectURL(await res.blob());
+  blobUrls.set(url, Date.now());
+  return url;
 }
 
-/** Content types are fixed while the server runs: load them once. */
+/** Revokes the blob: URLs of assetUrl that no image on the page shows any more. */
+export function releaseAssetUrls() {
+  const shown = new Set([...document.images].map((img) => img.getAttribute('src')));
+  const now = Date.now();
+  for (const [url, made] of blobUrls) {
+    if (!shown.has(url) && now - made > FRESH_MS) {
+      URL.revokeObjectURL(url);
+      blobUrls.delete(url);
+    }
+  }
+}
+
+/** Content types and locales are fixed while the server runs: load them once. */
 let typesCache = null;
-export async function contentTypes() {
+async function loadTypes() {
   if (!typesCache) {
-    const data = await api('GET', '/content-types');
-    typesCache = Array.isArray(data) ? data : data.items || [];
+    typesCache = api('GET', '/content-types')
+      .then((data) => ({
+        items: Array.isArray(data) ? data : data.items || [],
+        locales: (data && data.locales) || [],
+        defaultLocale: (data && data.default_locale) || null,
+      }))
+      .catch((e) => {
+        typesCache = null;
+        throw e;
+      });
   }
   return typesCache;
+}
+
+/** The content types the user may work on. */
+export async function contentTypes() {
+  return (await loadTypes()).items;
+}
+
+/** The locales entries may be written in: `{all, default}` (empty when the server does not say). */
+export async function contentLocales() {
+  const { locales, defaultLocale } = await loadTypes();
+  return { all: locales, default: defaultLocale || locales[0] || null };
 }

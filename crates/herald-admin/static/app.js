@@ -1,6 +1,6 @@
 // The admin app: sign-in gate, navigation, and the routes of every screen.
 
-import { contentTypes, logout, onSessionExpired, resume } from './api.js';
+import { contentTypes, logout, onSessionExpired, releaseAssetUrls, resume } from './api.js';
 import { h, mount, toast } from './dom.js';
 import { current, leaveMessage, resolve, route, setLeaveGuard } from './router.js';
 import { session } from './session.js';
@@ -41,6 +41,7 @@ async function render() {
   }
   setLeaveGuard(null);
   mount(main, h('p', { class: 'muted' }, 'Loading…'));
+  releaseAssetUrls(); // the images of the view just left
   try {
     await found.render(main, found.args, found.query);
   } catch (error) {

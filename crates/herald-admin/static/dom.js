@@ -62,8 +62,3 @@ export function when(iso) {
 export function badge(status) {
   return h('span', { class: `badge status-${status || 'none'}` }, status ? status.replace('_', ' ') : '—');
 }
-
-/** A user id for people: "you" for the signed-in user, else the id. */
-export function who(id, me) {
-  return me && id === me.id ? 'you' : id || '';
-}

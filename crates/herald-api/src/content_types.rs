@@ -7,8 +7,11 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Authorized, Viewer, state};
 
 /// The content types
+///
+/// With the locales entries may be written in (`herald.toml` `[content] locales`), the first
+/// being the default: what a client offers when an entry of a `localized` type is created.
 #[utoipa::path(get, path = "/api/v1/content-types", tag = "content types",
-    responses((status = 200, description = "`{items: [content type]}`: every loaded schema the caller may access", body = Object)))]
+    responses((status = 200, description = "`{items: [content type], locales: [string], default_locale}`: every loaded schema the caller may access, and the configured locales", body = Object)))]
 pub(crate) async fn list(
     caller: Authorized<Viewer>,
     req: HttpRequest,
@@ -19,7 +22,11 @@ pub(crate) async fn list(
         .iter()
         .filter(|t| caller.principal.may_access(&t.name))
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": items,
+        "locales": state.locales.all,
+        "default_locale": state.locales.default,
+    })))
 }
 
 /// One content type

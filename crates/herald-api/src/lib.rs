@@ -7,6 +7,7 @@
 
 mod assets;
 mod audit;
+mod authors;
 mod content_types;
 mod entries;
 pub mod error;
@@ -136,6 +137,7 @@ pub fn app(
                 .service(resource("/auth/refresh").route(web::post().to(sessions::refresh)))
                 .service(resource("/auth/logout").route(web::post().to(sessions::logout)))
                 .service(resource("/me").route(web::get().to(sessions::me)))
+                .service(resource("/authors").route(web::get().to(authors::list)))
                 .service(
                     resource("/users")
                         .route(web::get().to(users::list))

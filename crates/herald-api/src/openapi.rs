@@ -8,8 +8,8 @@ use utoipa::Modify;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
 use crate::{
-    assets, audit, content_types, entries, error, health, jobs, render, sessions, tokens, users,
-    workflow,
+    assets, audit, authors, content_types, entries, error, health, jobs, render, sessions, tokens,
+    users, workflow,
 };
 
 #[derive(Debug, OpenApi)]
@@ -26,6 +26,7 @@ use crate::{
         sessions::refresh,
         sessions::logout,
         sessions::me,
+        authors::list,
         users::list,
         users::create,
         users::get,
@@ -70,6 +71,7 @@ use crate::{
     components(schemas(error::Code, herald_model::ErrorCode, herald_store::Status, herald_store::Role, herald_store::JobKind, herald_store::JobStatus)),
     tags(
         (name = "auth", description = "Signing in and out; every other route needs `Authorization: Bearer <token>`"),
+        (name = "authors", description = "Who wrote what: the e-mail or name behind an author id (every role)"),
         (name = "users", description = "User management (admins)"),
         (name = "tokens", description = "API tokens for scripts and previews (admins)"),
         (name = "audit", description = "Who did what, when (admins)"),

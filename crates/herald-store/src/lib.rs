@@ -10,6 +10,7 @@
 mod api_tokens;
 mod assets;
 mod audit;
+mod authors;
 mod batch;
 mod connect;
 mod entity;
@@ -32,6 +33,7 @@ mod writer;
 pub use api_tokens::{ApiToken, NewApiToken};
 pub use assets::{Asset, AssetQuery, MAX_ALT_CHARS, NewAsset};
 pub use audit::{Actor, AuditEvent, AuditQuery, AuditRecord, EventKey};
+pub use authors::{Author, AuthorKind};
 pub use connect::Store;
 pub use entries::{EntryLocation, EntryUpdate, NewEntry};
 pub use error::StoreError;

@@ -28,6 +28,8 @@ fn rule(method: &Method, path: &str) -> Option<Access> {
         ("POST", "/api/v1/auth/login" | "/api/v1/auth/refresh") => Anyone,
         ("GET", "/api/v1/openapi.json" | "/healthz" | "/readyz") => Anyone,
         ("POST", "/api/v1/auth/logout") | ("GET", "/api/v1/me" | "/metrics") => Viewer,
+        // Not in the contract's table: names for the author ids every role already reads.
+        ("GET", "/api/v1/authors") => Viewer,
         (_, "/api/v1/users" | "/api/v1/users/{id}") => Admin,
         (_, "/api/v1/tokens" | "/api/v1/tokens/{id}") => Admin,
         ("GET", "/api/v1/audit") => Admin,

@@ -52,11 +52,88 @@ export function threeWay(type, base, baseForm, theirs, mine) {
   return rows;
 }
 
-/** A table: field | left | right, for the fields that differ; `extra` rows are `{label, left, right}`. */
-export function diffTable(type, left, right, leftTitle, rightTitle, extra = []) {
-  const names = changedFields(left, right);
-  if (!names.length && !extra.length) return h('p', { class: 'muted' }, 'No differences in the fields.');
+/** The largest comparison (tokens × tokens) marked word by word; larger values are shown whole. */
+const MAX_CELLS = 250000;
+
+/**
+ * The words of `a` and `b` marked where they differ: `{left, right}`, each a list of
+ * `[text, changed]` pieces, or null when the texts are too long to compare quickly. Words and
+ * the spaces between them are compared as units (a longest common subsequence), so a changed
+ * word is marked whole.
+ */
+export function wordDiff(a, b) {
+  const split = (s) => s.match(/\s+|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) || [];
+  const x = split(a);
+  const y = split(b);
+  if (x.length * y.length > MAX_CELLS) return null;
+  // lcs[i][j]: the length of the longest common subsequence of x[i..] and y[j..].
+  const lcs = Array.from({ length: x.length + 1 }, () => new Uint32Array(y.length + 1));
+  for (let i = x.length - 1; i >= 0; i -= 1) {
+    for (let j = y.length - 1; j >= 0; j -= 1) {
+      lcs[i][j] = x[i] === y[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  const left = [];
+  const right = [];
+  const push = (out, text, changed) => {
+    const last = out[out.length - 1];
+    if (last && last[1] === changed) last[0] += text;
+    else out.push([text, changed]);
+  };
+  let i = 0;
+  let j = 0;
+  while (i < x.length && j < y.length) {
+    if (x[i] === y[j]) {
+      push(left, x[i], false);
+      push(right, y[j], false);
+      i += 1;
+      j += 1;
+    } else if (lcs[i + 1][j] >= lcs[i][j + 1]) {
+      push(left, x[i], true);
+      i += 1;
+    } else {
+      push(right, y[j], true);
+      j += 1;
+    }
+  }
+  for (; i < x.length; i += 1) push(left, x[i], true);
+  for (; j < y.length; j += 1) push(right, y[j], true);
+  return { left, right };
+}
+
+/** A <pre> of the pieces, changed ones in `tag` (del or ins). */
+function marked(pieces, tag) {
+  return h('pre', {}, pieces.map(([text, changed]) => (changed && text.trim() ? h(tag, {}, text) : text)));
+}
+
+/** The two cells of a row: the old value and the new, changed words marked when they differ. */
+export function diffCells(left, right) {
+  const a = show(left);
+  const b = show(right);
+  if (a === b || left === undefined || right === undefined) {
+    const same = sameValue(left, right);
+    return [h('td', { class: same ? 'same' : 'old' }, h('pre', {}, a)), h('td', { class: same ? 'same' : 'new' }, h('pre', {}, b))];
+  }
+  const d = wordDiff(a, b);
+  if (!d) return [h('td', { class: 'old' }, h('pre', {}, a)), h('td', { class: 'new' }, h('pre', {}, b))];
+  return [h('td', { class: 'old' }, marked(d.left, 'del')), h('td', { class: 'new' }, marked(d.right, 'ins'))];
+}
+
+/**
+ * A table: field | left | right, one row per field that differs (every field with `all`), in
+ * the type's order; changed words are marked. `extra` rows (such as the slug) come first, as
+ * `{label, left, right}`. Titles may be text or elements.
+ */
+export function diffTable(type, left, right, leftTitle, rightTitle, { extra = [], all = false } = {}) {
+  const changed = new Set(changedFields(left, right));
+  const names = type.fields.map((f) => f.name);
+  for (const n of new Set([...Object.keys(left || {}), ...Object.keys(right || {})])) if (!names.includes(n)) names.push(n);
+  const shown = names.filter((n) => all || changed.has(n));
+  const extras = extra.filter((row) => all || !sameValue(row.left, row.right));
+  if (!shown.length && !extras.length) return h('p', { class: 'muted' }, 'No differences in the fields.');
   const labels = Object.fromEntries(type.fields.map((f) => [f.name, f.label || f.name]));
+  const row = (key, label, a, b) =>
+    h('tr', { dataset: { field: key }, class: sameValue(a, b) ? 'unchanged' : 'changed' }, h('th', { scope: 'row' }, label), diffCells(a, b));
   return h(
     'div',
     { class: 'table-wrap' },
@@ -67,18 +144,8 @@ export function diffTable(type, left, right, leftTitle, rightTitle, extra = []) 
       h(
         'tbody',
         {},
-        extra.map((row) =>
-          h('tr', {}, h('th', { scope: 'row' }, row.label), h('td', { class: 'old' }, h('pre', {}, show(row.left))), h('td', { class: 'new' }, h('pre', {}, show(row.right)))),
-        ),
-        names.map((n) =>
-          h(
-            'tr',
-            {},
-            h('th', { scope: 'row' }, labels[n] || n),
-            h('td', { class: 'old' }, h('pre', {}, show((left || {})[n]))),
-            h('td', { class: 'new' }, h('pre', {}, show((right || {})[n]))),
-          ),
-        ),
+        extras.map((r) => row(r.key || r.label, r.label, r.left, r.right)),
+        shown.map((n) => row(n, labels[n] || n, (left || {})[n], (right || {})[n])),
       ),
     ),
   );

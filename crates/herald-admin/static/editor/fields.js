@@ -8,8 +8,9 @@
 // items are moved or removed, and the widgets are moved with their item rather than rebuilt, so
 // that nothing half-typed in them (a number that is not one yet, unfinished JSON) is lost.
 
-import { api, assetUrl, call, contentTypes, query } from '../api.js';
+import { api, assetUrl, call, contentTypes, query, releaseAssetUrls } from '../api.js';
 import { h, uid } from '../dom.js';
+import { session } from '../session.js';
 import { child } from './paths.js';
 
 const labelOf = (field) => field.label || field.name.replace(/_/g, ' ');
@@ -287,6 +288,9 @@ function listWidget(field, value, path, ctx) {
       item.down.disabled = i === items.length - 1;
       const title = item.node.el.querySelector(':scope > label > .label-text, :scope > legend > .label-text');
       if (title) title.textContent = `${itemLabel} ${n}`;
+      // An image item's alt text is named after the item ("Alt text of Product image 2").
+      const altOf = item.node.el.querySelector(':scope > .asset > label > .alt-of');
+      if (altOf) altOf.textContent = `${itemLabel} ${n}`;
       for (const el of item.li.querySelectorAll('[data-path]')) if (el.pathOf) el.dataset.path = el.pathOf();
     });
     const max = field.max_items;
@@ -502,6 +506,26 @@ function referenceWidget(field, value, path, ctx) {
   };
 }
 
+/** Whether an uploaded asset fits the field: its media type (`accept`, with `image/*`) and size. */
+function fits(field, asset) {
+  const accept = field.accept || [];
+  const typeOk = !accept.length || accept.some((a) => (a.endsWith('/*') ? String(asset.content_type).startsWith(a.slice(0, -1)) : asset.content_type === a));
+  if (!typeOk) return `not a ${accept.join(' or ')} file`;
+  if (field.max_bytes && asset.bytes > field.max_bytes) return `larger than ${formatBytes(field.max_bytes)}`;
+  return null;
+}
+
+/** The `type` filter of GET /assets for the field: the family all its accepted types share. */
+function assetTypeFilter(field) {
+  const families = new Set((field.accept || []).map((a) => a.split('/')[0]));
+  return families.size === 1 ? `${[...families][0]}/` : undefined;
+}
+
+const describeAsset = (meta) => `${meta.filename} · ${meta.content_type} · ${formatBytes(meta.bytes)}${meta.width ? ` · ${meta.width}×${meta.height}` : ''}`;
+
+/** Thumbnails in the chooser are loaded only for images up to this size (originals are sent). */
+const THUMB_MAX_BYTES = 2 * 1024 * 1024;
+
 function assetWidget(field, value, path, ctx) {
   let current = value && value.id ? { id: value.id, alt: value.alt || '' } : null;
   const fileId = uid('file');
@@ -511,25 +535,30 @@ function assetWidget(field, value, path, ctx) {
   const alt = h('input', { id: altId, type: 'text', placeholder: 'Describe the image for people who cannot see it' });
   const status = h('span', { class: 'muted', 'aria-live': 'polite' });
   const remove = h('button', { type: 'button', class: 'small danger', onclick: () => set(null) }, 'Remove');
+  remove.setAttribute('aria-label', `Remove the file of ${labelOf(field)}`);
   alt.value = current ? current.alt : '';
   alt.addEventListener('input', ctx.changed);
 
+  let shown = 0;
   async function show() {
+    const mine = ++shown;
     preview.replaceChildren();
+    releaseAssetUrls(); // the image this preview showed before
     remove.hidden = !current;
     if (!current) return;
     const shownId = current.id;
-    const describe = (meta) => `${meta.filename} · ${meta.content_type} · ${formatBytes(meta.bytes)}${meta.width ? ` · ${meta.width}×${meta.height}` : ''}`;
     try {
       const meta = await api('GET', `/assets/${current.id}`);
-      const caption = h('span', { class: 'muted' }, describe(meta));
+      const caption = h('span', { class: 'muted' }, describeAsset(meta));
       if (String(meta.content_type).startsWith('image/')) {
-        const img = h('img', { alt: alt.value || meta.filename, src: await assetUrl(current.id) });
-        preview.append(img, caption);
-      } else {
+        const src = await assetUrl(current.id);
+        if (mine !== shown) return; // another file was chosen meanwhile
+        preview.append(h('img', { alt: alt.value || meta.filename, src }), caption);
+      } else if (mine === shown) {
         preview.append(caption);
       }
     } catch (e) {
+      if (mine !== shown) return;
       if (e.status === 403 && ctx.assetInfo) {
         // Viewers may not read uploads (contract: editor+): say what the entry uses, from the
         // JSON publishing would write for it, without an error.
@@ -539,7 +568,7 @@ function assetWidget(field, value, path, ctx) {
           h(
             'span',
             { class: 'muted asset-info' },
-            info ? describe(info) : `A file is chosen${current.alt ? ` (alt text: “${current.alt}”)` : ''}.`,
+            info ? describeAsset(info) : `A file is chosen${current.alt ? ` (alt text: “${current.alt}”)` : ''}.`,
             ' The preview is shown to editors.',
           ),
         );
@@ -573,13 +602,121 @@ function assetWidget(field, value, path, ctx) {
     }
     file.value = '';
   });
+
+  // Choose a file uploaded before (GET /assets?q=): a search box and a list of buttons, newest
+  // first, with thumbnails of small images.
+  const chooserId = uid('chooser');
+  let timer = null;
+  let seq = 0;
+  const searchId = uid('assets');
+  const choose = h('button', { type: 'button', class: 'small', 'aria-expanded': 'false', 'aria-controls': chooserId }, 'Choose an uploaded file…');
+  const search = h('input', { id: searchId, type: 'search', autocomplete: 'off', placeholder: 'File name or alt text' });
+  const results = h('ul', { class: 'plain asset-results' });
+  const note = h('p', { class: 'muted picker-note', 'aria-live': 'polite' });
+  const closeChooser = (focus = true) => {
+    clearTimeout(timer); // a search typed but not sent yet
+    seq += 1; // and the answer of one under way: not wanted any more
+    chooser.hidden = true;
+    choose.setAttribute('aria-expanded', 'false');
+    results.replaceChildren();
+    releaseAssetUrls();
+    if (focus) choose.focus();
+  };
+  const chooser = h(
+    'div',
+    { id: chooserId, class: 'asset-chooser', hidden: true, role: 'group', 'aria-label': `Uploaded files for ${labelOf(field)}` },
+    h('label', { for: searchId }, `Search uploaded files for ${labelOf(field)}`),
+    search,
+    note,
+    results,
+    h('button', { type: 'button', class: 'link', onclick: () => closeChooser() }, 'Close the list'),
+  );
+  async function find() {
+    const mine = ++seq;
+    note.textContent = 'Searching…';
+    let page;
+    try {
+      page = await api('GET', `/assets${query({ q: search.value.trim(), type: assetTypeFilter(field), limit: 12 })}`);
+    } catch (e) {
+      if (mine === seq) note.textContent = `Could not search the uploads: ${e.message}`;
+      return;
+    }
+    if (mine !== seq) return;
+    results.replaceChildren();
+    releaseAssetUrls();
+    const items = page.items || [];
+    for (const asset of items) {
+      const unfit = fits(field, asset);
+      const thumb = h('span', { class: 'asset-thumb', 'aria-hidden': 'true' });
+      const button = h(
+        'button',
+        {
+          type: 'button',
+          class: 'asset-option',
+          disabled: unfit ? true : undefined,
+          onclick: () => {
+            if (!alt.value && asset.alt) alt.value = asset.alt;
+            set({ id: asset.id, alt: alt.value });
+            status.textContent = `Chose ${asset.filename}.`;
+            closeChooser();
+          },
+        },
+        thumb,
+        h('span', {}, h('strong', {}, asset.filename), h('span', { class: 'muted' }, ` ${describeAsset(asset).slice(asset.filename.length + 3)}`), asset.alt ? h('span', { class: 'muted' }, ` · alt: “${asset.alt}”`) : null, unfit ? h('span', { class: 'error' }, ` · ${unfit}`) : null),
+      );
+      results.append(h('li', {}, button));
+      if (String(asset.content_type).startsWith('image/') && asset.bytes <= THUMB_MAX_BYTES) {
+        assetUrl(asset.id)
+          .then((src) => {
+            // Not shown (a newer search replaced the list): the next sweep revokes it.
+            if (mine === seq && button.isConnected) thumb.append(h('img', { alt: '', src }));
+          })
+          .catch(() => {});
+      }
+    }
+    const n = items.length;
+    const files = n === 1 ? 'file' : 'files';
+    note.textContent = search.value.trim()
+      ? n
+        ? `${n} ${n === 1 ? 'file matches' : 'files match'}${page.next_cursor ? ' (the newest shown)' : ''}: choose one.`
+        : 'No uploaded file matches.'
+      : n
+        ? `The ${n} newest ${files}: choose one, or search by file name or alt text.`
+        : 'Nothing has been uploaded yet.';
+  }
+  search.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(find, 250);
+  });
+  search.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault(); // never submit the editor form from here
+      clearTimeout(timer);
+      find();
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      closeChooser();
+    }
+  });
+  choose.addEventListener('click', () => {
+    if (!chooser.hidden) {
+      closeChooser();
+      return;
+    }
+    chooser.hidden = false;
+    choose.setAttribute('aria-expanded', 'true');
+    search.focus();
+    find();
+  });
+
   show();
   const control = h(
     'div',
     { class: 'asset' },
     preview,
-    h('div', { class: 'asset-row' }, file, status, remove),
-    h('label', { for: altId }, 'Alt text'),
+    h('div', { class: 'asset-row' }, file, session.can('editor') ? choose : null, status, remove),
+    chooser,
+    h('label', { for: altId }, 'Alt text of ', h('span', { class: 'alt-of' }, labelOf(field))),
     alt,
   );
   return {

@@ -5,6 +5,7 @@
 // If-Match with the version shown, so a step never applies to a version the user has not seen.
 
 import { api, call } from '../api.js';
+import { author } from '../authors.js';
 import { badge, h, mount, toast, uid, when } from '../dom.js';
 import { isActive, jobBadge, jobError, jobText, KIND_LABELS, listJobs } from '../jobs.js';
 import { session } from '../session.js';
@@ -98,6 +99,8 @@ export function workflowPanel(type, entry, { etag, onChanged, isDirty, showError
     { class: 'card workflow', 'aria-labelledby': titleId },
     heading,
     h('p', { class: 'status-line' }, badge(entry.status), ` version ${entry.version}`, entry.published_version ? ` · live: version ${entry.published_version}` : ' · not live'),
+    // `updated_by` is who last edited the content (a workflow step does not change it).
+    h('p', { class: 'muted last-change' }, 'Content last edited by ', author(entry.updated_by)),
     entry.publish_at ? h('p', { class: 'muted' }, `Publishes ${when(entry.publish_at)}`) : null,
     entry.unpublish_at ? h('p', { class: 'muted' }, `Unpublishes ${when(entry.unpublish_at)}`) : null,
     h('p', { class: 'next-step' }, nextStep(type, entry)),

@@ -7,6 +7,7 @@
 // publish is a publication (still live if the entry has a published version).
 
 import { api, contentTypes, query } from '../api.js';
+import { author } from '../authors.js';
 import { badge, h, mount, when } from '../dom.js';
 import { isActive, jobBadge, jobError, jobText, KIND_LABELS, listJobs } from '../jobs.js';
 import { session } from '../session.js';
@@ -208,7 +209,7 @@ export async function dashboardView(main) {
       'div',
       { class: 'grid' },
       panel('My drafts', drafts, 'You have no drafts.'),
-      review ? panel('Waiting for my review', review, 'Nothing is waiting for your review.') : null,
+      review ? panel('Waiting for my review', review, 'Nothing is waiting for your review.', ({ entry }) => h('span', { class: 'muted' }, ' · edited by ', author(entry.updated_by))) : null,
       panel('Scheduled', soon, 'Nothing is scheduled.', ({ job }) =>
         h('span', { class: 'muted' }, job.kind === 'publish' ? ` publishes ${when(job.run_after)}` : ` unpublishes ${when(job.run_after)}`),
       ),

@@ -1,10 +1,11 @@
 // The entry editor: the form generated from the schema, save with If-Match, validation errors
 // beside their fields (the server's, and what the browser can tell before sending), the 412
-// conflict dialog (a three-way comparison that can merge), and the status, history and preview
-// panels.
+// conflict dialog (a three-way comparison; merge, overwrite with mine, or reload theirs), and
+// the status, history and preview panels.
 
-import { api, call, contentTypes } from '../api.js';
-import { badge, h, mount, toast, uid, who } from '../dom.js';
+import { api, call, contentLocales, contentTypes } from '../api.js';
+import { authorName } from '../authors.js';
+import { badge, h, mount, toast, uid, when } from '../dom.js';
 import { go, replaceHash, setLeaveGuard } from '../router.js';
 import { session } from '../session.js';
 import { show, threeWay } from '../editor/diff.js';
@@ -16,6 +17,8 @@ import { titleOf } from './list.js';
 
 export async function entryView(main, { type: typeName, id }, _query, options = {}) {
   const types = await contentTypes();
+  // The locales the server takes (GET /content-types): a new entry picks one, the default first.
+  const locales = await contentLocales();
   const type = types.find((t) => t.name === typeName);
   if (!type) {
     mount(main, h('h1', {}, 'Unknown content type'));
@@ -76,7 +79,10 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
   const slugErr = h('div', { class: 'field-error', hidden: true });
   slots.register('slug', slugErr);
   const localeId = uid('locale');
-  const locale = h('input', { id: localeId, placeholder: 'default locale', size: 8 });
+  const locale = locales.all.length
+    ? h('select', { id: localeId }, locales.all.map((l) => h('option', { value: l, selected: l === locales.default ? true : undefined }, l === locales.default ? `${l} (default)` : l)))
+    : h('input', { id: localeId, placeholder: 'default locale', size: 8 });
+  locale.addEventListener('change', ctx.changed);
   const localeErr = h('div', { class: 'field-error', hidden: true });
   slots.register('locale', localeErr);
   const meta = h(
@@ -180,8 +186,11 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
   }
 
   // 412: someone saved in between. A three-way comparison: the version loaded (base), theirs
-  // and mine, field by field. Merging applies only the fields I changed on top of theirs, so
-  // their changes to other fields survive; a field both changed is said so, and mine wins.
+  // and mine, field by field, and three honest ways out: merge (theirs, with only the fields I
+  // changed put on top, so their changes to other fields survive; a field both changed is said
+  // so, and mine wins), overwrite with mine (exactly what is in my editor: their changes to
+  // other fields are undone too), or reload theirs. When they changed no field I left alone,
+  // merging and overwriting are the same, and only "Overwrite with mine" is offered.
   async function conflict() {
     const res = await call('GET', `/entries/${typeName}/${entry.id}`);
     const theirs = res.data;
@@ -204,6 +213,9 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
     }
     const clashes = rows.filter((r) => r.clash);
     const mineOnly = rows.filter((r) => r.byMe);
+    // What overwriting undoes beyond a merge: fields only they changed.
+    const theirsOnly = rows.filter((r) => r.byThem && !r.byMe);
+    const savedBy = await authorName(theirs.updated_by);
     const dialog = h('dialog', { class: 'card wide conflict', 'aria-labelledby': 'conflict-title' });
     const close = () => {
       dialog.close();
@@ -211,6 +223,7 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
     };
     const cell = (value, cls) => h('td', { class: cls }, h('pre', {}, show(value)));
     const whoChanged = (r) => (r.clash ? 'Both changed it: merging keeps yours' : r.byThem && r.byMe ? 'Both, to the same value' : r.byThem ? 'They changed it' : 'You changed it');
+    const names = (list) => list.map((r) => `“${r.label}”`).join(', ');
     const table = rows.length
       ? h(
           'div',
@@ -249,33 +262,48 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
           ),
         )
       : h('p', { class: 'muted' }, 'No differences in the fields.');
+    const choice = (button, text) => h('li', {}, button, h('p', { class: 'muted' }, text));
+    const reload = h('button', { type: 'button', onclick: () => { close(); dirty = false; entryView(main, { type: typeName, id: entry.id }); } }, 'Reload theirs (discard mine)');
+    const choices = [];
+    if (mineOnly.length && theirsOnly.length) {
+      choices.push(
+        choice(
+          h('button', { type: 'button', class: clashes.length ? 'danger' : 'primary', onclick: () => { close(); merge(theirs, res.etag, mineOnly, 'merge'); } }, 'Merge: theirs plus my changes'),
+          `Saves their version with the fields you changed put on top: their changes to ${names(theirsOnly)} are kept.${clashes.length ? ` In ${names(clashes)}, which you both changed, yours replaces theirs.` : ''}`,
+        ),
+      );
+    }
+    if (mineOnly.length) {
+      const undone = [...clashes, ...theirsOnly];
+      choices.push(
+        choice(
+          h('button', { type: 'button', class: undone.length ? 'danger' : 'primary', onclick: () => { close(); merge(theirs, res.etag, rows, 'overwrite'); } }, 'Overwrite with mine'),
+          undone.length
+            ? `Saves exactly what is in your editor: their changes to ${names(undone)} are replaced by yours. Theirs stays in the history and can be restored.`
+            : 'Saves exactly what is in your editor. They changed nothing you did not change the same way, so nothing of theirs is lost.',
+        ),
+      );
+    }
+    choices.push(choice(reload, `Shows their version ${theirs.version}. Your unsaved changes are lost.`));
     mount(
       dialog,
       h('h2', { id: 'conflict-title' }, 'Someone else saved this entry meanwhile'),
-      h('p', {}, `Version ${theirs.version} was saved by ${who(theirs.updated_by, session.me)}${theirs.updated_by === session.me.id ? ' (in another window)' : ''} while you were editing. Compare, then choose.`),
+      h('p', { class: 'saved-by' }, `Version ${theirs.version} was saved by ${savedBy}${theirs.updated_by === session.me.id ? ' (in another window)' : ''} at ${when(theirs.updated_at)}, while you were editing. Nothing of yours is saved yet: compare, then choose.`),
       table,
-      clashes.length
-        ? h('p', { class: 'note clash-note', role: 'note' }, h('strong', {}, 'Both of you changed '), clashes.map((r) => `“${r.label}”`).join(', '), ': merging saves yours there and theirs is replaced (it stays in the history).')
-        : mineOnly.length
-          ? h('p', { class: 'note' }, 'You changed different fields than they did: merging keeps both.')
-          : null,
-      h(
-        'div',
-        { class: 'actions' },
-        h('button', { type: 'button', onclick: () => { close(); dirty = false; entryView(main, { type: typeName, id: entry.id }); } }, 'Reload theirs (discard mine)'),
-        mineOnly.length
-          ? h('button', { type: 'button', class: clashes.length ? 'danger' : 'primary', onclick: () => { close(); merge(theirs, res.etag, mineOnly); } }, 'Merge: theirs plus my changes')
-          : null,
-        h('button', { type: 'button', class: 'link', onclick: close }, 'Cancel (keep editing)'),
-      ),
+      clashes.length ? h('p', { class: 'note clash-note', role: 'note' }, h('strong', {}, 'Both of you changed '), names(clashes), ': whichever you choose, one of the two versions of it is replaced (it stays in the history).') : null,
+      h('ul', { class: 'plain choices' }, choices),
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'link', onclick: close }, 'Cancel (keep editing)')),
     );
     dialog.addEventListener('close', () => dialog.remove());
     document.body.append(dialog);
     dialog.showModal();
   }
 
-  /** Saves their version with my changed fields (`rows`) on top, then shows the result. */
-  async function merge(theirs, theirEtag, rows) {
+  /**
+   * Saves their version with my values of the fields of `rows` on top, then shows the result:
+   * a merge passes the fields I changed, an overwrite every field either side changed.
+   */
+  async function merge(theirs, theirEtag, rows, how) {
     const fields = { ...theirs.fields };
     const body = { fields };
     for (const r of rows) {
@@ -287,13 +315,13 @@ export async function entryView(main, { type: typeName, id }, _query, options = 
     try {
       const res = await call('PUT', `/entries/${typeName}/${entry.id}`, { body, headers: { 'If-Match': theirEtag } });
       dirty = false;
-      toast(`Merged and saved as version ${res.data.version}.`);
+      toast(how === 'overwrite' ? `Saved yours over theirs as version ${res.data.version}.` : `Merged and saved as version ${res.data.version}.`);
       entryView(main, { type: typeName, id: entry.id });
     } catch (e) {
       if (e.status === 412) {
         await conflict();
       } else {
-        showErrors(`Not merged: ${e.message}`, e.details && e.details.length ? e.details : []);
+        showErrors(`Not saved: ${e.message}`, e.details && e.details.length ? e.details : []);
       }
     } finally {
       saveButton.disabled = false;

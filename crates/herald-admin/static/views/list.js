@@ -1,6 +1,6 @@
 // The entries of one content type: search, status and locale filters, sort, cursor paging.
 
-import { api, contentTypes, query } from '../api.js';
+import { api, contentLocales, contentTypes, query } from '../api.js';
 import { badge, h, mount, uid, when } from '../dom.js';
 import { go } from '../router.js';
 import { session } from '../session.js';
@@ -38,6 +38,7 @@ function select(label, name, options, value) {
 
 export async function listView(main, { type: typeName }, params) {
   const types = await contentTypes();
+  const locales = await contentLocales();
   const type = types.find((t) => t.name === typeName);
   if (!type) {
     mount(main, h('h1', {}, 'Unknown content type'));
@@ -65,7 +66,9 @@ export async function listView(main, { type: typeName }, params) {
     },
     h('div', { class: 'field-inline grow' }, h('label', { for: qId }, 'Search'), h('input', { id: qId, name: 'q', type: 'search', value: filters.q })),
     select('Status', 'status', [['', 'Any status'], ...STATUSES.map((s) => [s, s.replace('_', ' ')])], filters.status),
-    h('div', { class: 'field-inline' }, h('label', { for: 'locale-filter' }, 'Locale'), h('input', { id: 'locale-filter', name: 'locale', value: filters.locale, size: 6, placeholder: 'any' })),
+    locales.all.length
+      ? select('Locale', 'locale', [['', 'Any locale'], ...[...new Set([...locales.all, filters.locale].filter(Boolean))].map((l) => [l, l === locales.default ? `${l} (default)` : l])], filters.locale)
+      : h('div', { class: 'field-inline' }, h('label', { for: 'locale-filter' }, 'Locale'), h('input', { id: 'locale-filter', name: 'locale', value: filters.locale, size: 6, placeholder: 'any' })),
     select('Sort', 'sort', SORTS, filters.sort),
     h('button', { type: 'submit' }, 'Apply'),
   );

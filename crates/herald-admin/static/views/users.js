@@ -1,8 +1,10 @@
-// Admins: users (create, change role and content types, disable and enable). The list follows
-// `next_cursor` until every user is shown.
+// Admins: users (create, change role (saved with its own button) and content types, disable and
+// enable). The list follows `next_cursor` until every user is shown.
 
 import { api, contentTypes, query } from '../api.js';
 import { h, mount, toast, uid, when } from '../dom.js';
+import { setLeaveGuard } from '../router.js';
+import { session } from '../session.js';
 import { scopePicker, scopeText } from './scope.js';
 
 export const ROLES = ['viewer', 'editor', 'publisher', 'admin'];
@@ -39,6 +41,7 @@ export async function usersView(main) {
 
   async function refresh() {
     const users = await allUsers();
+    unsaved.clear();
     mount(tbody, users.map(row));
     count.textContent = `${users.length} ${users.length === 1 ? 'user' : 'users'}`;
   }
@@ -88,22 +91,63 @@ export async function usersView(main) {
     return cell;
   }
 
-  function row(user) {
+  // A role changes only on Save: a select fires `change` on every arrow key in some browsers,
+  // and a role is not something to change by scrolling through a list.
+  const unsaved = new Set();
+  setLeaveGuard(() => (unsaved.size ? `The new role of ${[...unsaved].join(', ')} is not saved.` : null));
+
+  function roleCell(user) {
     const role = h(
       'select',
       { 'aria-label': `Role of ${user.email}` },
       ROLES.map((r) => h('option', { value: r, selected: r === user.role ? true : undefined }, r)),
     );
-    role.addEventListener('change', async () => {
-      try {
-        await api('PATCH', `/users/${user.id}`, { role: role.value });
-        user.role = role.value;
-        toast(`${user.email} is now ${role.value}.`);
-      } catch (e) {
-        toast(e.message, 'error');
-        role.value = user.role;
-      }
+    const save = h('button', { type: 'submit', class: 'primary small', 'aria-label': `Save the role of ${user.email}` }, 'Save');
+    const cancel = h('button', { type: 'button', class: 'link', 'aria-label': `Keep the role of ${user.email}` }, 'Cancel');
+    const pending = h('span', { class: 'save-state dirty' }, 'not saved');
+    const buttons = h('span', { class: 'role-actions', hidden: true }, save, cancel, pending);
+    const update = () => {
+      const changed = role.value !== user.role;
+      buttons.hidden = !changed;
+      if (changed) unsaved.add(user.email);
+      else unsaved.delete(user.email);
+    };
+    role.addEventListener('change', update);
+    cancel.addEventListener('click', () => {
+      role.value = user.role;
+      update();
+      role.focus();
     });
+    const form = h(
+      'form',
+      {
+        class: 'role-form',
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const next = role.value;
+          if (next === user.role) return;
+          if (session.me && user.id === session.me.id && user.role === 'admin' && !window.confirm(`Make yourself ${next}? You lose access to users, API tokens and the audit log at once.`)) return;
+          save.disabled = true;
+          try {
+            const updated = await api('PATCH', `/users/${user.id}`, { role: next });
+            user.role = (updated && updated.role) || next;
+            toast(`${user.email} is now ${user.role}.`);
+            update();
+            role.focus();
+          } catch (err) {
+            toast(problemText(err), 'error');
+          } finally {
+            save.disabled = false;
+          }
+        },
+      },
+      role,
+      buttons,
+    );
+    return h('td', {}, form);
+  }
+
+  function row(user) {
     const toggle = h(
       'button',
       {
@@ -126,7 +170,7 @@ export async function usersView(main) {
       'tr',
       { class: user.disabled ? 'disabled' : undefined },
       h('td', {}, user.email),
-      h('td', {}, role),
+      roleCell(user),
       scopeCell(user),
       h('td', {}, user.disabled ? 'disabled' : 'active'),
       h('td', {}, when(user.created_at)),

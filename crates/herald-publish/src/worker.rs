@@ -930,6 +930,11 @@ fn render_all(
             renderer.schemas().get(&change.type_name),
             fields.get(&new.entry_id),
         ) {
+            // Its object would overwrite the listing's page of that name.
+            _ if herald_model::slug::is_reserved(&change.slug) => Err(format!(
+                "the slug `{}` is reserved for the listing pages: give the entry another slug",
+                change.slug
+            )),
             (Some(content_type), Some(fields)) => {
                 let meta = EntryMeta {
                     id: &new.entry_id,

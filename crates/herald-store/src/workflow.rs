@@ -205,6 +205,17 @@ impl Store {
                         ),
                     }));
                 }
+                // An entry from before `index` was reserved (or imported with it) would
+                // overwrite its listing's newest page.
+                if herald_model::slug::is_reserved(&current.slug) {
+                    return Err(StoreError::Validation(ValidationErrors(vec![
+                        FieldError::new(
+                            "slug",
+                            ErrorCode::InvalidSlug,
+                            herald_model::slug::InvalidSlug::Reserved.to_string(),
+                        ),
+                    ])));
+                }
                 let at = at.map(|t| t.timestamp_micros()).filter(|t| *t > now);
                 check_references_public(&txn, content_type, &current, Some(at.unwrap_or(now)))
                     .await?;

@@ -607,3 +607,63 @@ async fn publishing_is_not_ready_without_its_bucket() {
     assert_ne!(ready.body["checks"]["bucket"], "ok", "{}", ready.text);
     server.stop().await;
 }
+
+/// `index` and `index-<n>` are the names of a listing's pages, next to the entries: no entry
+/// may take one, given or derived, or its object would overwrite the listing.
+#[actix_web::test]
+async fn no_entry_takes_the_name_of_a_listing_page() {
+    let server = TestServer::start().await;
+    for slug in ["index", "index-2"] {
+        let refused = server
+            .post("/api/v1/entries/faq", &faq_in("en", slug, "Index?"))
+            .await;
+        let error = refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(error["details"][0]["path"], "slug", "{slug}");
+        assert_eq!(error["details"][0]["code"], "invalid_slug", "{slug}");
+        assert!(
+            error["details"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("reserved")),
+            "{error}"
+        );
+    }
+    // A title that would derive one gets a suffix.
+    let derived = server.create("faq", &faq("Index")).await;
+    assert_eq!(derived["slug"], "index-page");
+    let id = derived["id"].as_str().unwrap_or("").to_owned();
+    let path = format!("/api/v1/entries/faq/{id}");
+    let renamed = server.patch(&path, 1, &json!({"slug": "index-0"})).await;
+    renamed.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    server.publish_now("faq", &derived["id"]).await;
+    let listing = server.object("content/faq/en/index.json").await;
+    assert_eq!(
+        listing["items"][0]["path"],
+        "content/faq/en/index-page.json"
+    );
+    server.object("content/faq/en/index-page.json").await;
+
+    // An entry that has such a slug from before (or from an import) is not published.
+    let legacy = server.create("faq", &faq("Legacy index?")).await;
+    let legacy_id = legacy["id"].as_str().unwrap_or("");
+    {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(server.database_url.as_str())
+            .await
+            .expect("the database");
+        db.execute_unprepared(&format!(
+            "UPDATE entries SET slug = 'index' WHERE id = '{legacy_id}'"
+        ))
+        .await
+        .expect("the old slug");
+        db.close().await.expect("closed");
+    }
+    let refused = server
+        .step(None, "faq", &legacy["id"], "publish", None)
+        .await;
+    let error = refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(error["details"][0]["code"], "invalid_slug");
+    let listing = server.object("content/faq/en/index.json").await;
+    assert!(listing["items"].is_array(), "still the listing: {listing}");
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}

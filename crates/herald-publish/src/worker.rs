@@ -125,9 +125,10 @@ struct Inner {
     bucket_wake: Waker,
     notify_wake: Waker,
     client: reqwest::Client,
-    /// Whether this process wrote every type's JSON Schema yet. The manifest names them all,
-    /// and the schema set only changes with a restart, so the first batch writes them all.
-    schemas_written: AtomicBool,
+    /// Whether this process wrote every type's JSON Schema and `redirects.json` yet. The
+    /// manifest names them all, and the schema set only changes with a restart, so the first
+    /// batch writes them all (`redirects.json` as `{}` on a bucket that never had a redirect).
+    fixed_written: AtomicBool,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -286,7 +287,7 @@ impl Publisher {
                 bucket_wake: Waker::default(),
                 notify_wake: Waker::default(),
                 client,
-                schemas_written: AtomicBool::new(false),
+                fixed_written: AtomicBool::new(false),
             }),
         })
     }
@@ -692,7 +693,9 @@ impl Publisher {
         )
         .await?;
         changed.extend(written.into_iter().flatten());
-        if step.redirects {
+        let first = !self.inner.fixed_written.load(Ordering::SeqCst);
+        // The manifest names `redirects.json` even when no slug ever changed.
+        if step.redirects || first {
             let map = store.redirect_map().await?;
             bucket
                 .put_json(
@@ -704,7 +707,7 @@ impl Publisher {
             changed.push(REDIRECTS.to_owned());
         }
         let all_types: BTreeSet<String>;
-        let types = if self.inner.schemas_written.load(Ordering::SeqCst) {
+        let types = if !first {
             &step.types
         } else {
             all_types = self
@@ -739,7 +742,7 @@ impl Publisher {
         bucket
             .put_json(MANIFEST, json_bytes(&manifest), CacheClass::Listing)
             .await?;
-        self.inner.schemas_written.store(true, Ordering::SeqCst);
+        self.inner.fixed_written.store(true, Ordering::SeqCst);
         changed.push(MANIFEST.to_owned());
         self.pause("after_manifest").await;
         lease.check()?;

@@ -667,3 +667,16 @@ async fn no_entry_takes_the_name_of_a_listing_page() {
     server.assert_bucket_consistent().await;
     server.stop().await;
 }
+
+/// The manifest names `redirects.json` from the first publish on, before any slug changed.
+#[actix_web::test]
+async fn redirects_exist_from_the_first_publish() {
+    let server = TestServer::start().await;
+    let entry = server.create("faq", &faq("Gift cards?")).await;
+    server.publish_now("faq", &entry["id"]).await;
+    let manifest = server.object("manifest.json").await;
+    assert_eq!(manifest["redirects"], "redirects.json");
+    assert_eq!(server.object("redirects.json").await, json!({}));
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}

@@ -335,6 +335,9 @@ pub(crate) fn dangling(bucket: &Path) -> Vec<String> {
             problems.push(format!("{from} names {named}"));
         }
     };
+    if let Some(redirects) = manifest.get("redirects") {
+        check("manifest.json", redirects.as_str().unwrap_or(""));
+    }
     for (_, about) in manifest["types"].as_object().into_iter().flatten() {
         check("manifest.json", about["schema"].as_str().unwrap_or(""));
         for (_, listing) in about["locales"].as_object().into_iter().flatten() {

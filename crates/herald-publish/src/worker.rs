@@ -28,7 +28,7 @@ use chrono::Utc;
 use herald_assets::AssetStorage;
 use herald_model::Locales;
 use herald_model::render::EntryMeta;
-use herald_store::{Job, JobKind, JobStatus, Listing, SlotChange, Store};
+use herald_store::{Job, JobKind, JobStatus, Listing, Numbering, SlotChange, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
@@ -419,7 +419,11 @@ impl Publisher {
         let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
         let lease = LeaseKeeper::start(self, ids.clone());
         let outcome = match jobs.first() {
-            Some(job) if job.kind == JobKind::Rebuild => rebuild::run(self, job, &lease).await,
+            // A rebuild runs alone, unless it only has its bucket step left and comes along
+            // with publications (see `claim_bucket_jobs`): then it is a batch like theirs.
+            Some(job) if job.kind == JobKind::Rebuild && jobs.len() == 1 => {
+                rebuild::run(self, job, &lease).await
+            }
             _ => self.entry_batch(&jobs, &lease).await,
         };
         drop(lease);
@@ -537,6 +541,7 @@ impl Publisher {
                     .apply_slot_changes(
                         &changes,
                         &moves,
+                        Numbering::Next,
                         self.inner.options.page_size,
                         (&ok_jobs, worker),
                         |applied| {

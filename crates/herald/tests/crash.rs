@@ -336,3 +336,89 @@ async fn a_server_starting_beside_a_command_line_rebuild_leaves_its_job_alone() 
     assert!(dangling(&data.join("public")).is_empty());
     server.stop();
 }
+
+/// The id `import` gives FAQ number `n`.
+fn imported_id(n: usize) -> String {
+    format!("0193a3e4-7c1e-7b4a-9f00-{n:012}")
+}
+
+/// Runs `sql` on the SQLite database of `data`, with no server running.
+async fn sql(data: &Path, sql: &str) {
+    use sea_orm::ConnectionTrait;
+
+    let url = format!("sqlite://{}/herald.db", data.display());
+    let db = sea_orm::Database::connect(url.as_str())
+        .await
+        .expect("the database");
+    db.execute_unprepared(sql).await.expect(sql);
+    db.close().await.expect("closed");
+}
+
+/// Whether the listing page `page` of the English FAQ names `slug`.
+fn page_lists(bucket: &Path, page: &str, slug: &str) -> bool {
+    let page: Value = serde_json::from_slice(
+        &std::fs::read(bucket.join(format!("content/faq/en/{page}.json"))).expect("the page"),
+    )
+    .expect("JSON");
+    page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|i| i["slug"] == slug)
+}
+
+/// A rebuild writes every object again (here because the database recorded older versions than
+/// the live ones, as when the bucket fell behind) and gives way to an unpublication between two
+/// chunks. The paths it recorded keep their place in the listing until it writes every page at
+/// its end, so the unpublication rewrites the page that lists its entry before deleting the
+/// object: at no moment does a page name a missing object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unpublication_in_the_middle_of_a_rebuild_leaves_no_page_naming_its_object() {
+    const COUNT: usize = 1200;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let bucket = data.join("public");
+    import(&data, COUNT);
+    let server = Server::start(&data, None).await;
+    let job = server.post("/api/v1/publish/rebuild", json!({})).await;
+    let done = server.wait_for(&job["id"], finished).await;
+    assert_eq!(done["status"], "done", "{done}");
+    server.stop();
+    sql(&data, "UPDATE published_entries SET version = 0").await;
+    assert!(page_lists(&bucket, "index-0", "question-5"));
+
+    // Each chunk of 500 waits 4 s once recorded: the first (questions 0 to 499) is recorded
+    // when the pause comes.
+    let server = Server::start(&data, Some("rebuild_chunk:4000")).await;
+    let rebuild = server.post("/api/v1/publish/rebuild", json!({})).await;
+    server.wait_log("pausing (HERALD_PUBLISH_PAUSE)");
+    let gone = server
+        .post(
+            &format!("/api/v1/entries/faq/{}/unpublish", imported_id(5)),
+            json!({}),
+        )
+        .await;
+    let done = server.wait_for(&gone["id"], finished).await;
+    assert_eq!(done["status"], "done", "{done}");
+    // The rebuild is still at work (it pauses after its next chunk): its pages are not written.
+    let running = server
+        .get(&format!("/api/v1/publish/jobs/{}", rebuild["id"]))
+        .await;
+    assert!(!finished(&running), "{running}");
+    assert!(!bucket.join("content/faq/en/question-5.json").exists());
+    assert!(dangling(&bucket).is_empty(), "{:?}", dangling(&bucket));
+    assert!(!page_lists(&bucket, "index-0", "question-5"));
+
+    let rebuilt = server.wait_for(&rebuild["id"], finished).await;
+    assert_eq!(rebuilt["status"], "done", "{rebuilt}");
+    assert_eq!(rebuilt["result"]["written_count"], COUNT - 1, "{rebuilt}");
+    assert!(dangling(&bucket).is_empty(), "{:?}", dangling(&bucket));
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(bucket.join("manifest.json")).expect("manifest"))
+            .expect("JSON");
+    assert_eq!(
+        manifest["types"]["faq"]["locales"]["en"]["count"],
+        COUNT - 1
+    );
+    server.stop();
+}

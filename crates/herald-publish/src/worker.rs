@@ -35,7 +35,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::bucket::Bucket;
 use crate::keys::{CacheClass, MANIFEST, REDIRECTS, index_key, page_key, schema_key};
-use crate::notify::{NotifyTarget, deliver};
+use crate::notify::{NotifyTarget, deliver, delivery_keys};
 use crate::render::{References, RenderFailure, Renderer, uses};
 use crate::{PublishError, pages, rebuild, sync};
 
@@ -827,14 +827,14 @@ impl Publisher {
             .and_then(|d| serde_json::from_value(d.clone()).ok())
             .unwrap_or_default();
         let mut failures = Vec::new();
-        for target in &self.inner.options.notify {
-            let label = target.label();
-            if delivered.contains(&label) {
+        let targets = &self.inner.options.notify;
+        for (target, key) in targets.iter().zip(delivery_keys(targets)) {
+            if delivered.contains(&key) {
                 continue;
             }
-            match deliver(&self.inner.client, target, &body).await {
+            match deliver(&self.inner.client, target, &key, &body).await {
                 Ok(()) => {
-                    delivered.insert(label);
+                    delivered.insert(key);
                 }
                 Err(error) => failures.push(error),
             }

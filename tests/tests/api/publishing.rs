@@ -680,3 +680,80 @@ async fn redirects_exist_from_the_first_publish() {
     server.assert_bucket_consistent().await;
     server.stop().await;
 }
+
+/// Two webhooks that differ only by their query (a token) are two targets: each is called,
+/// and a failure names neither token.
+#[actix_web::test]
+async fn webhooks_differing_only_by_their_token_are_each_called() {
+    let hook = Receiver::start(200);
+    let broken = Receiver::start(500);
+    let (hook_url, broken_url) = (hook.url.clone(), broken.url.clone());
+    let server = TestServer::start_with(move |s| {
+        for (url, secret) in [
+            (format!("{hook_url}?token=first-token"), "first-key"),
+            (format!("{hook_url}?token=second-token"), "second-key"),
+            (format!("{broken_url}?token=broken-token"), "broken-key"),
+        ] {
+            s.publish.webhooks.push(herald::settings::Webhook {
+                url: url.parse().expect("a URL"),
+                secret: herald::settings::Secret::new(secret),
+            });
+        }
+    })
+    .await;
+    let entry = server.create("faq", &faq("Gift wrap?")).await;
+    let published = server.publish_now("faq", &entry["id"]).await;
+    let notify_path = format!(
+        "/api/v1/publish/jobs/{}",
+        published["result"]["notify_job"]
+            .as_i64()
+            .expect("the publish job names its notification")
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut notify = Value::Null;
+    while std::time::Instant::now() < deadline {
+        notify = server.get(&notify_path).await.body;
+        if notify["error"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let received = hook.received();
+    assert_eq!(received.len(), 2, "both webhooks called once");
+    let mut signatures: Vec<String> = received
+        .iter()
+        .map(|(headers, _)| {
+            headers
+                .get("x-herald-signature")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    signatures.sort();
+    let mut expected: Vec<String> = ["first-key", "second-key"]
+        .iter()
+        .map(|key| herald_publish::signature(key, &received[0].1))
+        .collect();
+    expected.sort();
+    assert_eq!(signatures, expected);
+    assert_eq!(
+        notify["progress"]["delivered"].as_array().map(Vec::len),
+        Some(2),
+        "{notify}"
+    );
+    let shown = notify.to_string();
+    for secret in ["first-token", "second-token", "broken-token", "-key"] {
+        assert!(!shown.contains(secret), "{secret} shows: {shown}");
+    }
+    assert!(
+        notify["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("HTTP 500")),
+        "{notify}"
+    );
+    server.stop().await;
+    for receiver in [hook, broken] {
+        receiver.stop().await;
+    }
+}

@@ -677,6 +677,24 @@ impl Store {
         Ok(())
     }
 
+    /// Of the public files `keys` (`assets/{sha256}/{filename}`), those a recorded object
+    /// shows.
+    pub async fn shown_assets(&self, keys: &[String]) -> Result<BTreeSet<String>, StoreError> {
+        let mut shown = BTreeSet::new();
+        for chunk in keys.chunks(500) {
+            let found: Vec<String> = published_assets::Entity::find()
+                .select_only()
+                .column(published_assets::Column::AssetKey)
+                .filter(published_assets::Column::AssetKey.is_in(chunk.iter().cloned()))
+                .distinct()
+                .into_tuple()
+                .all(&self.read)
+                .await?;
+            shown.extend(found);
+        }
+        Ok(shown)
+    }
+
     /// Whether the files of every published object are recorded, so that one no object shows
     /// any more can be withdrawn from the bucket (see [`Applied::withdrawn`]).
     pub async fn assets_recorded(&self) -> Result<bool, StoreError> {

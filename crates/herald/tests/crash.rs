@@ -422,3 +422,79 @@ async fn an_unpublication_in_the_middle_of_a_rebuild_leaves_no_page_naming_its_o
     );
     server.stop();
 }
+
+/// A PNG header of `width` × `height`, padded to `len` bytes.
+fn png(width: u32, height: u32, len: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    bytes.resize(len, 7);
+    bytes
+}
+
+/// A publication writes its object (and makes the portrait it shows public), then stops
+/// before its transaction records them; before it resumes, the entry goes offline. The object
+/// and the file are deleted when it resumes, not left public with nothing naming them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_an_interrupted_publication_wrote_for_an_entry_gone_offline_is_deleted() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let bucket = data.join("public");
+    let pause = "after_objects:60000";
+    let server = Server::start(&data, Some(pause)).await;
+    let portrait = server
+        .upload("portrait.png", "image/png", &png(400, 400, 2000))
+        .await;
+    let file = format!(
+        "assets/{}/{}",
+        portrait["sha256"].as_str().expect("a hash"),
+        portrait["filename"].as_str().expect("a name")
+    );
+    let author = server
+        .post(
+            "/api/v1/entries/author",
+            json!({"fields": {"name": "Ana Silva", "email": "ana@example.com",
+                              "avatar": {"id": portrait["id"]}}}),
+        )
+        .await;
+    let id = author["id"].as_str().expect("an id").to_owned();
+    let object = format!(
+        "content/author/en/{}.json",
+        author["slug"].as_str().expect("a slug")
+    );
+    let publish = server
+        .post(&format!("/api/v1/entries/author/{id}/publish"), json!({}))
+        .await;
+    server.wait_log("pausing (HERALD_PUBLISH_PAUSE)");
+    assert!(bucket.join(&object).is_file(), "written before the pause");
+    assert!(bucket.join(&file).is_file(), "public before the object");
+    server.kill();
+
+    // Restarted, the job resumes and stops at the same step again; meanwhile the entry is
+    // taken offline.
+    let server = Server::start(&data, Some(pause)).await;
+    server.wait_log("pausing (HERALD_PUBLISH_PAUSE)");
+    let unpublish = server
+        .post(&format!("/api/v1/entries/author/{id}/unpublish"), json!({}))
+        .await;
+    server.kill();
+
+    let server = Server::start(&data, None).await;
+    let published = server.wait_for(&publish["id"], finished).await;
+    assert_eq!(published["status"], "done", "{published}");
+    let deleted = published["result"]["deleted"].to_string();
+    assert!(
+        deleted.contains(&object) && deleted.contains(&file),
+        "{published}"
+    );
+    let unpublished = server.wait_for(&unpublish["id"], finished).await;
+    assert_eq!(unpublished["status"], "done", "{unpublished}");
+    assert!(!bucket.join(&object).exists(), "the object is gone");
+    assert!(
+        !bucket.join(&file).exists(),
+        "the portrait is private again"
+    );
+    assert!(dangling(&bucket).is_empty(), "{:?}", dangling(&bucket));
+    server.stop();
+}

@@ -381,6 +381,12 @@ impl Store {
         actor: &Actor,
     ) -> Result<(Job, bool), StoreError> {
         let txn = self.begin_write().await?;
+        // Two requests at once take turns on this row (PostgreSQL; on SQLite every write
+        // transaction is exclusive): the second sees the first one's job.
+        publish_state::Entity::find_by_id(1)
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
         let mut pending = publish_jobs::Entity::find()
             .filter(publish_jobs::Column::Kind.eq(JobKind::Rebuild.as_str()))
             .filter(

@@ -757,3 +757,39 @@ async fn webhooks_differing_only_by_their_token_are_each_called() {
         receiver.stop().await;
     }
 }
+
+/// Rebuild requests at the same moment share one job: no two rebuilds of a scope are ever
+/// queued or running together.
+#[actix_web::test]
+async fn rebuild_requests_at_once_share_one_job() {
+    let server = TestServer::start().await;
+    let body = json!({});
+    let requests = (0..8).map(|_| server.post("/api/v1/publish/rebuild", &body));
+    let answers = futures::future::join_all(requests).await;
+    let mut ids: Vec<i64> = answers
+        .iter()
+        .map(|a| {
+            assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+            a.body["id"].as_i64().expect("a job id")
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // A job may finish before a later request arrives, which then gets a new one; but a new
+    // one is never made while another is queued or running.
+    let mut spans = Vec::new();
+    for id in &ids {
+        let job = server.wait_job(&json!(id)).await;
+        assert_eq!(job["status"], "done", "{job}");
+        let time = |key: &str| {
+            chrono::DateTime::parse_from_rfc3339(job[key].as_str().unwrap_or(""))
+                .unwrap_or_else(|_| panic!("{key} of {job}"))
+        };
+        spans.push((time("created_at"), time("finished_at")));
+    }
+    spans.sort();
+    for pair in spans.windows(2) {
+        assert!(pair[0].1 <= pair[1].0, "two rebuilds at once: {spans:?}");
+    }
+    server.stop().await;
+}

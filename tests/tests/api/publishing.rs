@@ -758,6 +758,73 @@ async fn webhooks_differing_only_by_their_token_are_each_called() {
     }
 }
 
+/// A bucket that refuses writes fails the job, which shows the error and is tried again after
+/// its backoff; once the bucket takes writes again, it succeeds. (A folder only: the test
+/// blocks the path with a file, which the S3 server has no counterpart of.)
+#[actix_web::test]
+async fn a_failing_bucket_is_retried_with_backoff_until_it_works() {
+    if s3() {
+        return;
+    }
+    let server = TestServer::start().await;
+    let herald::settings::Bucket::Folder(folder) = server.settings.bucket.clone() else {
+        unreachable!("a folder bucket")
+    };
+    // A file where the folder of every entry object must go: nothing under it can be written,
+    // not even by root.
+    let blocker = folder.join("content");
+    std::fs::write(&blocker, b"not a folder").expect("the blocking file");
+    let entry = server.create("faq", &faq("Same day delivery?")).await;
+    let accepted = server
+        .step(None, "faq", &entry["id"], "publish", None)
+        .await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.text);
+    let id = accepted.body["id"].clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let failed = loop {
+        let list = server.get("/api/v1/publish/jobs?kind=publish").await.body;
+        let job = list["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|j| j["id"] == id).cloned())
+            .expect("the job is listed");
+        if job["error"].is_string() {
+            break job;
+        }
+        assert!(std::time::Instant::now() < deadline, "never failed: {job}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(failed["status"], "queued", "to be retried: {failed}");
+    assert_eq!(failed["attempts"], 1, "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("bucket")),
+        "{failed}"
+    );
+    let started = chrono::DateTime::parse_from_rfc3339(failed["started_at"].as_str().unwrap_or(""))
+        .expect("a start time");
+    let retry = chrono::DateTime::parse_from_rfc3339(failed["run_after"].as_str().unwrap_or(""))
+        .expect("a retry time");
+    assert!(
+        retry - started >= chrono::Duration::milliseconds(900),
+        "backs off: {failed}"
+    );
+    assert!(
+        !folder
+            .join("content/faq/en/same-day-delivery.json")
+            .exists()
+    );
+
+    std::fs::remove_file(&blocker).expect("the bucket writable again");
+    let done = server.wait_job(&id).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["attempts"], 2, "{done}");
+    assert_eq!(done["error"], Value::Null, "{done}");
+    server.object("content/faq/en/same-day-delivery.json").await;
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}
+
 /// Rebuild requests at the same moment share one job: no two rebuilds of a scope are ever
 /// queued or running together.
 #[actix_web::test]

@@ -3,6 +3,11 @@
 //! A slug matches `^[a-z0-9]+(-[a-z0-9]+)*$` and is at most [`MAX_SLUG_LENGTH`] characters.
 //! Derived slugs transliterate any script to ASCII first, so "Été à Paris!" gives `ete-a-paris`
 //! and "Летняя распродажа" gives `letniaia-rasprodazha`.
+//!
+//! `index` and `index-<n>` are reserved: they are the keys of a listing's pages, next to the
+//! entries (`content/{type}/{locale}/index.json`, `index-3.json`), so an entry under one of
+//! them would overwrite a page or be overwritten by it. A title that would derive one gets
+//! `-page` added ("Index" gives `index-page`).
 
 use std::fmt;
 
@@ -26,6 +31,8 @@ pub enum InvalidSlug {
     Empty,
     TooLong,
     Characters,
+    /// `index` or `index-<n>`: the name of a listing page.
+    Reserved,
 }
 
 impl fmt::Display for InvalidSlug {
@@ -36,9 +43,26 @@ impl fmt::Display for InvalidSlug {
             InvalidSlug::Characters => f.write_str(
                 "lowercase letters a-z and digits, in words joined by single hyphens, like summer-sale-2026",
             ),
+            InvalidSlug::Reserved => f.write_str(
+                "`index` and `index-<number>` are reserved for the listing pages; choose another slug",
+            ),
         }
     }
 }
+
+/// Whether `slug` names a listing page (`index`, `index-<digits>`), which no entry may use.
+pub fn is_reserved(slug: &str) -> bool {
+    match slug.strip_prefix("index") {
+        Some("") => true,
+        Some(rest) => rest
+            .strip_prefix('-')
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+        None => false,
+    }
+}
+
+/// Suffix that turns a reserved derived slug into a free one.
+const RESERVED_SUFFIX: &str = "-page";
 
 /// Checks a slug given by a user.
 pub fn check_slug(slug: &str) -> Result<(), InvalidSlug> {
@@ -54,10 +78,12 @@ pub fn check_slug(slug: &str) -> Result<(), InvalidSlug> {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     });
-    if well_formed {
-        Ok(())
-    } else {
+    if !well_formed {
         Err(InvalidSlug::Characters)
+    } else if is_reserved(slug) {
+        Err(InvalidSlug::Reserved)
+    } else {
+        Ok(())
     }
 }
 
@@ -91,6 +117,14 @@ pub fn derive_slug(title: &str) -> Result<String, SlugError> {
         while slug.ends_with('-') {
             slug.pop();
         }
+    }
+    if is_reserved(&slug) {
+        // The digits of `index-<n>` are ASCII: any cut is a character boundary.
+        slug.truncate(MAX_SLUG_LENGTH - RESERVED_SUFFIX.len());
+        while slug.ends_with('-') {
+            slug.pop();
+        }
+        slug.push_str(RESERVED_SUFFIX);
     }
     if slug.is_empty() {
         Err(SlugError::NothingToDerive)
@@ -163,5 +197,39 @@ mod tests {
             assert_eq!(check_slug(bad), Err(InvalidSlug::Characters), "{bad}");
         }
         assert_eq!(check_slug(&"a".repeat(97)), Err(InvalidSlug::TooLong));
+    }
+
+    #[test]
+    fn listing_page_names_are_reserved() {
+        for reserved in ["index", "index-0", "index-2", "index-007"] {
+            assert_eq!(
+                check_slug(reserved),
+                Err(InvalidSlug::Reserved),
+                "{reserved}"
+            );
+        }
+        for free in [
+            "indexes",
+            "index-page",
+            "index-2-b",
+            "the-index",
+            "index1",
+            "my-index-2",
+        ] {
+            assert_eq!(check_slug(free), Ok(()), "{free}");
+        }
+        assert_eq!(derive_slug("Index").as_deref(), Ok("index-page"));
+        assert_eq!(derive_slug("INDEX 2").as_deref(), Ok("index-2-page"));
+        assert_eq!(
+            derive_slug("Index of sizes").as_deref(),
+            Ok("index-of-sizes")
+        );
+        let long = format!("index {}", "9".repeat(120));
+        let slug = derive_slug(&long).unwrap_or_default();
+        assert!(
+            slug.len() <= MAX_SLUG_LENGTH && slug.ends_with("-page"),
+            "{slug}"
+        );
+        assert_eq!(check_slug(&slug), Ok(()));
     }
 }

@@ -19,6 +19,18 @@ pub fn page_key(type_name: &str, locale: &str, page: i64) -> String {
     format!("content/{type_name}/{locale}/index-{page}.json")
 }
 
+/// The type, locale and slug of an entry object's key (`content/{type}/{locale}/{slug}.json`);
+/// `None` for any other key, listing pages included.
+pub fn parse_entry_key(key: &str) -> Option<(&str, &str, &str)> {
+    let rest = key.strip_prefix("content/")?.strip_suffix(".json")?;
+    let mut parts = rest.split('/');
+    let (type_name, locale, slug) = (parts.next()?, parts.next()?, parts.next()?);
+    let whole = parts.next().is_none()
+        && ![type_name, locale, slug].contains(&"")
+        && !herald_model::slug::is_reserved(slug);
+    whole.then_some((type_name, locale, slug))
+}
+
 /// `schemas/{type}.json`: the JSON Schema of a type's published entries.
 pub fn schema_key(type_name: &str) -> String {
     format!("schemas/{type_name}.json")
@@ -57,5 +69,24 @@ mod tests {
         assert_eq!(index_key("faq", "en"), "content/faq/en/index.json");
         assert_eq!(page_key("faq", "en", 3), "content/faq/en/index-3.json");
         assert_eq!(schema_key("faq"), "schemas/faq.json");
+    }
+
+    #[test]
+    fn entry_keys_parse_back() {
+        let key = entry_key("promo_banner", "fr-BE", "summer-sale");
+        assert_eq!(
+            parse_entry_key(&key),
+            Some(("promo_banner", "fr-BE", "summer-sale"))
+        );
+        for other in [
+            "content/faq/en/index.json",
+            "content/faq/en/index-3.json",
+            "content/faq/en.json",
+            "content/faq/en/a/b.json",
+            "assets/abc/hero.jpg",
+            "manifest.json",
+        ] {
+            assert_eq!(parse_entry_key(other), None, "{other}");
+        }
     }
 }

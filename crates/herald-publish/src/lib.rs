@@ -25,6 +25,6 @@ mod worker;
 
 pub use bucket::Bucket;
 pub use error::PublishError;
-pub use notify::{NotifyTarget, signature};
+pub use notify::{NotifyTarget, delivery_keys, signature};
 pub use render::{PreviewError, Renderer, preview};
 pub use worker::{Options, Pause, Publisher, Waker};

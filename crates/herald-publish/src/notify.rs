@@ -2,7 +2,8 @@
 //! changed paths as JSON to the purge URL and every webhook, with
 //! `X-Herald-Signature: sha256=<hex HMAC-SHA256 of the body>` when the target has a secret.
 //! Each delivery is tried a few times at once; a job whose targets still fail is retried
-//! later with backoff (targets already reached are not sent again) and shows the error.
+//! later with backoff (targets already reached are not sent again, see [`delivery_keys`])
+//! and shows the error.
 
 use std::fmt;
 use std::time::Duration;
@@ -46,6 +47,26 @@ impl fmt::Debug for NotifyTarget {
     }
 }
 
+/// What a notification job records of each target it reached, so that a retry skips it: the
+/// target's [`NotifyTarget::label`], which carries no secret, and when several targets share
+/// a label (URLs differing only by their query or credentials, `?token=…`), `#2`, `#3`… for
+/// the second and later ones in the configured order.
+pub fn delivery_keys(targets: &[NotifyTarget]) -> Vec<String> {
+    let labels: Vec<String> = targets.iter().map(NotifyTarget::label).collect();
+    labels
+        .iter()
+        .enumerate()
+        .map(|(at, label)| {
+            let before = labels[..at].iter().filter(|l| *l == label).count();
+            if before == 0 {
+                label.clone()
+            } else {
+                format!("{label}#{}", before + 1)
+            }
+        })
+        .collect()
+}
+
 /// `sha256=<hex>`: the HMAC-SHA256 of `body` with `secret`.
 pub fn signature(secret: &str, body: &[u8]) -> String {
     let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
@@ -57,11 +78,12 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Delivers `body` to `target`, trying up to [`TRIES`] times; the error names the target
-/// and the last failure.
+/// Delivers `body` to `target`, trying up to [`TRIES`] times; the error names the target by
+/// `key` (its [`delivery_keys`] entry, free of secrets) and gives the last failure.
 pub(crate) async fn deliver(
     client: &reqwest::Client,
     target: &NotifyTarget,
+    key: &str,
     body: &[u8],
 ) -> Result<(), String> {
     let mut last = String::new();
@@ -92,7 +114,7 @@ pub(crate) async fn deliver(
             }
         }
     }
-    Err(format!("{}: {last} after {TRIES} tries", target.label()))
+    Err(format!("{key}: {last} after {TRIES} tries"))
 }
 
 #[cfg(test)]
@@ -117,5 +139,32 @@ mod tests {
         };
         assert_eq!(target.label(), "https://hooks.example/herald");
         assert!(!format!("{target:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn targets_sharing_a_label_get_keys_of_their_own() {
+        let target = |url: &str| NotifyTarget {
+            url: Url::parse(url).expect("a URL"),
+            secret: None,
+        };
+        let keys = delivery_keys(&[
+            target("https://hooks.example/herald?token=a"),
+            target("https://cdn.example/purge"),
+            target("https://hooks.example/herald?token=b"),
+            target("https://user:pw@hooks.example/herald"),
+        ]);
+        assert_eq!(
+            keys,
+            [
+                "https://hooks.example/herald",
+                "https://cdn.example/purge",
+                "https://hooks.example/herald#2",
+                "https://hooks.example/herald#3",
+            ]
+        );
+        assert!(
+            keys.iter()
+                .all(|k| !k.contains("token") && !k.contains("pw"))
+        );
     }
 }

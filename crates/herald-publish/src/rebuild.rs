@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use herald_model::{Locales, SchemaSet};
-use herald_store::{Job, LiveEntry, ObjectSource, SlotChange};
+use herald_store::{Job, LiveEntry, Numbering, ObjectSource, SlotChange};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -146,28 +146,36 @@ async fn write_chunk(
     })
 }
 
-/// After a chunk is recorded: checks the lease, and gives way when publications are due
-/// (perhaps scheduled to the second): the next claim takes them, and the one after resumes
-/// this rebuild at its cursor. Says whether the rebuild gave way.
+/// After a chunk is recorded: checks the lease, and says whether to give way because
+/// publications are due (perhaps scheduled to the second): the rebuild then records what it
+/// wrote and puts its job back ([`give_way`]); the next claim takes the publications, and the
+/// one after resumes this rebuild at its cursor.
 async fn after_chunk(
     publisher: &Publisher,
-    job: &Job,
     lease: &LeaseKeeper,
     progress: &RebuildProgress,
 ) -> Result<bool, PublishError> {
     lease.check()?;
     publisher.pause("rebuild_chunk").await;
-    let store = publisher.store();
-    if progress.done < progress.total && store.entry_jobs_due().await? {
-        tracing::info!(
-            job = job.id,
-            done = progress.done,
-            "rebuild gives way to due publications"
-        );
-        store.yield_job(job.id, publisher.worker()).await?;
-        return Ok(true);
-    }
-    Ok(false)
+    Ok(progress.done < progress.total && publisher.store().entry_jobs_due().await?)
+}
+
+/// Puts the rebuild's job back in the queue, due at once, for the publications to run first.
+async fn give_way(
+    publisher: &Publisher,
+    job: &Job,
+    progress: &RebuildProgress,
+) -> Result<(), PublishError> {
+    tracing::info!(
+        job = job.id,
+        done = progress.done,
+        "rebuild gives way to due publications"
+    );
+    publisher
+        .store()
+        .yield_job(job.id, publisher.worker())
+        .await?;
+    Ok(())
 }
 
 pub(crate) async fn run(
@@ -233,9 +241,7 @@ pub(crate) async fn run(
             }
         };
         let (written, recorded) = futures::join!(write_chunk(publisher, &shown, chunk), previous);
-        if recorded? && after_chunk(publisher, job, lease, &progress).await? {
-            return Ok(());
-        }
+        let yielding = recorded? && after_chunk(publisher, lease, &progress).await?;
         let Written {
             changed: rows,
             unchanged,
@@ -252,7 +258,7 @@ pub(crate) async fn run(
             .last()
             .map(|e| (e.published_at.timestamp_micros(), e.id.clone()));
         let snapshot = serde_json::to_value(&progress).unwrap_or(Value::Null);
-        recording = Some(Box::pin(async move {
+        let record: Recording<'_> = Box::pin(async move {
             if !assets_recorded && !unchanged.is_empty() {
                 store.record_shown_assets(&unchanged).await?;
             }
@@ -261,18 +267,34 @@ pub(crate) async fn run(
                     .save_job_progress(&[job.id], worker, &snapshot)
                     .await?;
             } else {
+                // A path keeps its place in the listing until the rebuild's end, when every
+                // page is written: the pages in the bucket list it there meanwhile.
                 store
-                    .apply_slot_changes(&rows, &[], page_size, (&[job.id], worker), |_| snapshot)
+                    .apply_slot_changes(
+                        &rows,
+                        &[],
+                        Numbering::KeepPlace,
+                        page_size,
+                        (&[job.id], worker),
+                        |_| snapshot,
+                    )
                     .await?;
             }
             Ok(())
-        }));
+        });
+        if yielding {
+            // This chunk's objects are in the bucket: recorded, a publication that runs
+            // meanwhile sees them (and removes one whose entry it takes offline).
+            record.await?;
+            give_way(publisher, job, &progress).await?;
+            return Ok(());
+        }
+        recording = Some(record);
     }
     if let Some(recording) = recording {
         recording.await?;
-        if after_chunk(publisher, job, lease, &progress).await? {
-            return Ok(());
-        }
+        // Nothing is left to write: the last steps follow at once.
+        after_chunk(publisher, lease, &progress).await?;
     }
     // Objects no live entry shows any more (unpublished while nothing recorded it, or a
     // type's fallbacks changed) leave the listings and then the bucket.
@@ -342,11 +364,18 @@ pub(crate) async fn run(
         )
         .await?;
     let applied = store
-        .apply_slot_changes(&stale, &[], page_size, (&[job.id], worker), |applied| {
-            let mut step = step.clone();
-            step.record(applied);
-            step.to_progress()
-        })
+        .apply_slot_changes(
+            &stale,
+            &[],
+            Numbering::Next,
+            page_size,
+            (&[job.id], worker),
+            |applied| {
+                let mut step = step.clone();
+                step.record(applied);
+                step.to_progress()
+            },
+        )
         .await?;
     step.record(&applied);
     publisher.finish(step, lease).await

@@ -28,19 +28,33 @@ use chrono::Utc;
 use herald_assets::AssetStorage;
 use herald_model::Locales;
 use herald_model::render::EntryMeta;
-use herald_store::{Job, JobKind, JobStatus, Listing, SlotChange, Store};
+use herald_store::{Job, JobKind, JobStatus, Listing, Numbering, SlotChange, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
 use crate::bucket::Bucket;
-use crate::keys::{CacheClass, MANIFEST, REDIRECTS, index_key, page_key, schema_key};
-use crate::notify::{NotifyTarget, deliver};
+use crate::keys::{
+    CacheClass, MANIFEST, REDIRECTS, index_key, page_key, parse_entry_key, schema_key,
+};
+use crate::notify::{NotifyTarget, deliver, delivery_keys};
 use crate::render::{References, RenderFailure, Renderer, uses};
 use crate::{PublishError, pages, rebuild, sync};
 
 /// How many paths a job's result lists (a rebuild writes many more; it gives counts).
 const MAX_LISTED_PATHS: usize = 1000;
+
+/// The key of a job's progress listing what its attempt is about to write (before its
+/// transaction records it).
+const PLANNED: &str = "planned";
+
+/// The keys an earlier attempt planned to write, from a job's progress.
+fn planned(progress: Option<&Value>) -> BTreeSet<String> {
+    progress
+        .and_then(|p| p.get(PLANNED))
+        .and_then(|p| serde_json::from_value(p.clone()).ok())
+        .unwrap_or_default()
+}
 
 /// How the worker runs.
 #[derive(Debug, Clone)]
@@ -125,9 +139,10 @@ struct Inner {
     bucket_wake: Waker,
     notify_wake: Waker,
     client: reqwest::Client,
-    /// Whether this process wrote every type's JSON Schema yet. The manifest names them all,
-    /// and the schema set only changes with a restart, so the first batch writes them all.
-    schemas_written: AtomicBool,
+    /// Whether this process wrote every type's JSON Schema and `redirects.json` yet. The
+    /// manifest names them all, and the schema set only changes with a restart, so the first
+    /// batch writes them all (`redirects.json` as `{}` on a bucket that never had a redirect).
+    fixed_written: AtomicBool,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -286,7 +301,7 @@ impl Publisher {
                 bucket_wake: Waker::default(),
                 notify_wake: Waker::default(),
                 client,
-                schemas_written: AtomicBool::new(false),
+                fixed_written: AtomicBool::new(false),
             }),
         })
     }
@@ -418,7 +433,11 @@ impl Publisher {
         let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
         let lease = LeaseKeeper::start(self, ids.clone());
         let outcome = match jobs.first() {
-            Some(job) if job.kind == JobKind::Rebuild => rebuild::run(self, job, &lease).await,
+            // A rebuild runs alone, unless it only has its bucket step left and comes along
+            // with publications (see `claim_bucket_jobs`): then it is a batch like theirs.
+            Some(job) if job.kind == JobKind::Rebuild && jobs.len() == 1 => {
+                rebuild::run(self, job, &lease).await
+            }
             _ => self.entry_batch(&jobs, &lease).await,
         };
         drop(lease);
@@ -504,14 +523,60 @@ impl Publisher {
                     None => ok_jobs.push(job.id),
                 }
             }
+            // What an earlier attempt of these jobs wrote without recording it (it stopped
+            // before its transaction), and what this one writes.
+            let leftovers: BTreeSet<String> = active
+                .iter()
+                .flat_map(|job| planned(job.progress.as_ref()))
+                .collect();
+            let mut wanted: BTreeSet<String> = rendered
+                .objects
+                .iter()
+                .map(|(key, _)| key.clone())
+                .collect();
+            wanted.extend(
+                rendered
+                    .assets
+                    .iter()
+                    .map(|a| herald_assets::public_key(&a.sha256, &a.filename).to_string()),
+            );
+            if !wanted.is_empty() && !ok_jobs.is_empty() {
+                // Kept before the first object is written: should this attempt stop before
+                // its transaction too, and the entries change meanwhile, the next one knows
+                // what to take back. (Every active job is past its scheduled transition.)
+                let planned: BTreeSet<&String> = leftovers.iter().chain(&wanted).collect();
+                store
+                    .save_job_progress(
+                        &ok_jobs,
+                        worker,
+                        &json!({"transitioned": true, PLANNED: planned}),
+                    )
+                    .await?;
+            }
             self.upload(&rendered).await?;
             lease.check()?;
             self.pause("after_objects").await;
+            // Written before and wanted no more (the entry went offline or moved since), with
+            // no row recording it: nothing names it, and nothing would ever delete it.
+            let orphans = self
+                .unrecorded(leftovers.difference(&wanted).cloned().collect())
+                .await?;
             let changes = rendered.changes;
             if changes.is_empty() {
-                store
-                    .complete_jobs(&ok_jobs, worker, Some(&json!({"changed": []})), None)
-                    .await?;
+                if orphans.is_empty() {
+                    store
+                        .complete_jobs(&ok_jobs, worker, Some(&json!({"changed": []})), None)
+                        .await?;
+                } else {
+                    // Deleted after the manifest, with the rest of the batch.
+                    steps.push(BucketStep {
+                        phase: BucketStep::PHASE.to_owned(),
+                        revision: store.bucket_revision().await?,
+                        deletes: orphans.into_iter().collect(),
+                        jobs: ok_jobs.iter().copied().collect(),
+                        ..BucketStep::default()
+                    });
+                }
             } else {
                 let moves = sync::moves(&changes);
                 let mut step = BucketStep {
@@ -520,6 +585,7 @@ impl Publisher {
                         .iter()
                         .filter(|c| c.new.is_none())
                         .map(SlotChange::path)
+                        .chain(orphans)
                         .collect(),
                     types: changes.iter().map(|c| c.type_name.clone()).collect(),
                     written: rendered
@@ -536,6 +602,7 @@ impl Publisher {
                     .apply_slot_changes(
                         &changes,
                         &moves,
+                        Numbering::Next,
                         self.inner.options.page_size,
                         (&ok_jobs, worker),
                         |applied| {
@@ -562,6 +629,51 @@ impl Publisher {
             self.finish(merged, lease).await?;
         }
         Ok(())
+    }
+
+    /// Of `keys` (entry objects and public files an earlier attempt wrote), those no recorded
+    /// object is or shows. Files are only judged once every published object's files are
+    /// recorded ([`Store::assets_recorded`]).
+    async fn unrecorded(&self, keys: Vec<String>) -> Result<Vec<String>, PublishError> {
+        let store = &self.inner.store;
+        let mut slots: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+        let mut files = Vec::new();
+        for key in &keys {
+            match parse_entry_key(key) {
+                Some((type_name, locale, slug)) => {
+                    slots.entry(type_name).or_default().push((locale, slug));
+                }
+                None if key.starts_with("assets/") => files.push(key.clone()),
+                None => {}
+            }
+        }
+        let mut orphans = Vec::new();
+        for (type_name, slots) in slots {
+            let slugs: Vec<String> = slots.iter().map(|(_, slug)| (*slug).to_owned()).collect();
+            let recorded: BTreeSet<(String, String)> = store
+                .objects_at(type_name, &slugs)
+                .await?
+                .into_iter()
+                .map(|o| (o.locale, o.slug))
+                .collect();
+            orphans.extend(
+                slots
+                    .into_iter()
+                    .filter(|(l, s)| !recorded.contains(&((*l).to_owned(), (*s).to_owned())))
+                    .map(|(locale, slug)| herald_model::render::entry_key(type_name, locale, slug)),
+            );
+        }
+        if !files.is_empty() && store.assets_recorded().await? {
+            let shown = store.shown_assets(&files).await?;
+            orphans.extend(files.into_iter().filter(|f| !shown.contains(f)));
+        }
+        if !orphans.is_empty() {
+            tracing::info!(
+                objects = orphans.len(),
+                "deleting objects an interrupted attempt wrote and no entry shows"
+            );
+        }
+        Ok(orphans)
     }
 
     /// Renders the new objects of `changes`. Changes whose entry cannot be rendered are left
@@ -692,7 +804,9 @@ impl Publisher {
         )
         .await?;
         changed.extend(written.into_iter().flatten());
-        if step.redirects {
+        let first = !self.inner.fixed_written.load(Ordering::SeqCst);
+        // The manifest names `redirects.json` even when no slug ever changed.
+        if step.redirects || first {
             let map = store.redirect_map().await?;
             bucket
                 .put_json(
@@ -704,7 +818,7 @@ impl Publisher {
             changed.push(REDIRECTS.to_owned());
         }
         let all_types: BTreeSet<String>;
-        let types = if self.inner.schemas_written.load(Ordering::SeqCst) {
+        let types = if !first {
             &step.types
         } else {
             all_types = self
@@ -739,7 +853,7 @@ impl Publisher {
         bucket
             .put_json(MANIFEST, json_bytes(&manifest), CacheClass::Listing)
             .await?;
-        self.inner.schemas_written.store(true, Ordering::SeqCst);
+        self.inner.fixed_written.store(true, Ordering::SeqCst);
         changed.push(MANIFEST.to_owned());
         self.pause("after_manifest").await;
         lease.check()?;
@@ -819,14 +933,14 @@ impl Publisher {
             .and_then(|d| serde_json::from_value(d.clone()).ok())
             .unwrap_or_default();
         let mut failures = Vec::new();
-        for target in &self.inner.options.notify {
-            let label = target.label();
-            if delivered.contains(&label) {
+        let targets = &self.inner.options.notify;
+        for (target, key) in targets.iter().zip(delivery_keys(targets)) {
+            if delivered.contains(&key) {
                 continue;
             }
-            match deliver(&self.inner.client, target, &body).await {
+            match deliver(&self.inner.client, target, &key, &body).await {
                 Ok(()) => {
-                    delivered.insert(label);
+                    delivered.insert(key);
                 }
                 Err(error) => failures.push(error),
             }
@@ -930,6 +1044,11 @@ fn render_all(
             renderer.schemas().get(&change.type_name),
             fields.get(&new.entry_id),
         ) {
+            // Its object would overwrite the listing's page of that name.
+            _ if herald_model::slug::is_reserved(&change.slug) => Err(format!(
+                "the slug `{}` is reserved for the listing pages: give the entry another slug",
+                change.slug
+            )),
             (Some(content_type), Some(fields)) => {
                 let meta = EntryMeta {
                     id: &new.entry_id,

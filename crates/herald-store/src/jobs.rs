@@ -381,6 +381,12 @@ impl Store {
         actor: &Actor,
     ) -> Result<(Job, bool), StoreError> {
         let txn = self.begin_write().await?;
+        // Two requests at once take turns on this row (PostgreSQL; on SQLite every write
+        // transaction is exclusive): the second sees the first one's job.
+        publish_state::Entity::find_by_id(1)
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
         let mut pending = publish_jobs::Entity::find()
             .filter(publish_jobs::Column::Kind.eq(JobKind::Rebuild.as_str()))
             .filter(
@@ -421,8 +427,9 @@ impl Store {
     }
 
     /// Claims the next batch of bucket jobs for `worker`: the jobs of a worker whose lease ran
-    /// out (to resume them), else up to `max` due `publish`/`unpublish` jobs in id order, or
-    /// one `rebuild`. Nothing while another worker holds a live lease on a bucket job.
+    /// out (to resume them), else up to `max` due `publish`/`unpublish` jobs in id order (with
+    /// every job waiting to retry its bucket step), or one `rebuild`. Nothing while another
+    /// worker holds a live lease on a bucket job.
     pub async fn claim_bucket_jobs(
         &self,
         worker: &str,
@@ -461,10 +468,27 @@ impl Store {
                     .limit(limit)
                     .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
             };
-            let entries = due(&ENTRY_KINDS, Ord::max(max, 1)).all(&txn).await?;
+            let mut entries = due(&ENTRY_KINDS, Ord::max(max, 1)).all(&txn).await?;
             if entries.is_empty() {
                 due(&[JobKind::Rebuild.as_str()], 1).all(&txn).await?
             } else {
+                // Batches whose change is recorded but whose pages, manifest or deletions
+                // failed come along before their retry is due: the pages in the bucket are
+                // theirs until written, and this batch may delete an object one of them
+                // still names. Their steps run first, in the same pass.
+                let waiting = publish_jobs::Entity::find()
+                    .filter(publish_jobs::Column::Status.eq(JobStatus::Queued.as_str()))
+                    .filter(publish_jobs::Column::RunAfter.gt(now))
+                    .filter(publish_jobs::Column::Kind.is_in(BUCKET_KINDS))
+                    .filter(publish_jobs::Column::Progress.is_not_null())
+                    .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+                    .all(&txn)
+                    .await?;
+                entries.extend(
+                    waiting
+                        .into_iter()
+                        .filter(|job| progress_has_bucket_step(job.progress.as_deref())),
+                );
                 entries
             }
         } else {

@@ -42,8 +42,8 @@ pub use jobs::{BUCKET_STEP_PHASE, Job, JobKind, JobQuery, JobStatus, MAX_ATTEMPT
 pub use listing::{ListQuery, Page, Sort};
 pub use processes::{Joined, ProcessLock};
 pub use published::{
-    Applied, EntryPlace, Listing, LiveEntry, ObjectSource, PublishedObject, ReferenceTarget,
-    SlotChange,
+    Applied, EntryPlace, Listing, LiveEntry, Numbering, ObjectSource, PublishedObject,
+    ReferenceTarget, SlotChange,
 };
 pub use schema_state::{AffectedEntry, SchemaReview};
 pub use sessions::Rotation;

@@ -9,7 +9,8 @@
 //! republished object gets the next number, so the newest are at the end. Index page `k` of a
 //! listing holds the numbers `[k·P, (k+1)·P)`, read through the `(type, locale, seq)` index; a
 //! publish touches only the page its new number lands on and the page its old row left, so its
-//! cost does not depend on how many entries the type has.
+//! cost does not depend on how many entries the type has. A rebuild's chunks leave a path that
+//! has a row at its number ([`Numbering::KeepPlace`]) until it numbers everything again.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -121,6 +122,19 @@ impl Listing {
     pub fn open_page(&self, page_size: i64) -> i64 {
         Ord::max(self.next_seq - 1, 0) / Ord::max(page_size, 1)
     }
+}
+
+/// How [`Store::apply_slot_changes`] numbers the rows it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbering {
+    /// Every new object takes the listing's next number: it is the newest (a publication).
+    Next,
+    /// A path that had a row keeps its number; only a path new to the listing takes the next
+    /// one (a rebuild's chunks). The pages in the bucket are only rewritten at the rebuild's
+    /// end, so until then they list each path at its old number; a batch running in between
+    /// (the rebuild gives way to publications) that removes the path rewrites the page of the
+    /// number it finds, which must be that one.
+    KeepPlace,
 }
 
 /// What [`Store::apply_slot_changes`] did.
@@ -487,11 +501,13 @@ impl Store {
     /// inserted with new sequence numbers, listing counters, the redirects of `moves` (old path
     /// → new path), the bucket revision, and the jobs' progress (`progress` receives what was
     /// applied), so that a crash after this point resumes by writing the pages. Pages are
-    /// counted in the recorded page size; the first batch records `setting`.
+    /// counted in the recorded page size; the first batch records `setting`. `numbering` says
+    /// which number a replaced row gets.
     pub async fn apply_slot_changes(
         &self,
         changes: &[SlotChange],
         moves: &[(String, String)],
+        numbering: Numbering,
         setting: i64,
         jobs: (&[i64], &str),
         progress: impl FnOnce(&Applied) -> Value,
@@ -559,8 +575,17 @@ impl Store {
                     true,
                 )
             });
-            let seq = group.next_seq;
-            group.next_seq += 1;
+            let seq = match (numbering, &change.old) {
+                (Numbering::KeepPlace, Some(old))
+                    if old.type_name == change.type_name && old.locale == change.locale =>
+                {
+                    old.seq
+                }
+                _ => {
+                    group.next_seq += 1;
+                    group.next_seq - 1
+                }
+            };
             group.count += 1;
             *dirty = true;
             applied
@@ -650,6 +675,24 @@ impl Store {
         replace_shown_assets(&txn, changes).await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    /// Of the public files `keys` (`assets/{sha256}/{filename}`), those a recorded object
+    /// shows.
+    pub async fn shown_assets(&self, keys: &[String]) -> Result<BTreeSet<String>, StoreError> {
+        let mut shown = BTreeSet::new();
+        for chunk in keys.chunks(500) {
+            let found: Vec<String> = published_assets::Entity::find()
+                .select_only()
+                .column(published_assets::Column::AssetKey)
+                .filter(published_assets::Column::AssetKey.is_in(chunk.iter().cloned()))
+                .distinct()
+                .into_tuple()
+                .all(&self.read)
+                .await?;
+            shown.extend(found);
+        }
+        Ok(shown)
     }
 
     /// Whether the files of every published object are recorded, so that one no object shows

@@ -205,6 +205,17 @@ impl Store {
                         ),
                     }));
                 }
+                // An entry from before `index` was reserved (or imported with it) would
+                // overwrite its listing's newest page.
+                if herald_model::slug::is_reserved(&current.slug) {
+                    return Err(StoreError::Validation(ValidationErrors(vec![
+                        FieldError::new(
+                            "slug",
+                            ErrorCode::InvalidSlug,
+                            herald_model::slug::InvalidSlug::Reserved.to_string(),
+                        ),
+                    ])));
+                }
                 let at = at.map(|t| t.timestamp_micros()).filter(|t| *t > now);
                 check_references_public(&txn, content_type, &current, Some(at.unwrap_or(now)))
                     .await?;
@@ -288,7 +299,7 @@ impl Store {
                 .await?;
                 match at {
                     None => {
-                        unpublish_now(&txn, &current, status, actor).await?;
+                        unpublish_now(&txn, content_type, &current, status, actor).await?;
                         job_id = Some(
                             entry_job(&txn, JobKind::Unpublish, &current, None, None, now, actor)
                                 .await?,
@@ -421,7 +432,7 @@ impl Store {
             }
             JobKind::Unpublish => {
                 if current.published_version.is_some() {
-                    unpublish_now(&txn, &current, status, &actor).await?;
+                    unpublish_now(&txn, content_type, &current, status, &actor).await?;
                     let written = find(&txn, &content_type.name, entry_id).await?;
                     let mut event = entry_event("entry.unpublish", &written);
                     if let Some(Value::Object(details)) = event.details.as_mut() {
@@ -543,18 +554,21 @@ fn unpublished_columns() -> Vec<(entries::Column, SimpleExpr)> {
     ]
 }
 
-/// Takes the live version down: a published entry goes back to approved (its content was
-/// approved and has not changed), one edited since keeps its status.
+/// Takes the live version down. A published entry goes back to `approved` when its type
+/// has review (its content was approved and has not changed: it can be published again
+/// without a new review), and to `draft` when it has none (nobody approved it; a draft of
+/// such a type can be published as it is). One edited since keeps its status.
 async fn unpublish_now(
     txn: &WriteTxn,
+    content_type: &ContentType,
     current: &entries::Model,
     status: Status,
     actor: &Actor,
 ) -> Result<i64, StoreError> {
-    let after = if status == Status::Published {
-        Status::Approved
-    } else {
-        status
+    let after = match status {
+        Status::Published if content_type.workflow.review => Status::Approved,
+        Status::Published => Status::Draft,
+        other => other,
     };
     bump(
         txn,

@@ -1,7 +1,7 @@
 //! Three `herald serve` processes on one PostgreSQL database and one bucket, as behind a load
 //! balancer, started at the same moment on a new database (migrations, the first admin and the
 //! schema record race). Every publish job, scheduled or not, runs exactly once, and every
-//! path is announced once. A batch whose server is killed in the middle is finished once by
+//! path is announced once; so does every scheduled unpublication. A batch whose server is killed in the middle is finished once by
 //! another when the lease runs out. Runs only with `HERALD_TEST_DATABASE=postgres` (one SQLite
 //! file belongs to one server); the database is `HERALD_TEST_POSTGRES_URL`'s server.
 
@@ -172,6 +172,53 @@ async fn three_processes_run_every_job_exactly_once() {
     )
     .expect("JSON");
     assert_eq!(index["items"].as_array().map(Vec::len), Some(36), "{index}");
+    assert!(dangling(&bucket).is_empty(), "{:?}", dangling(&bucket));
+
+    // 6 entries taken offline two seconds ahead, each through a server in turn: each scheduled
+    // unpublication is carried out once, by one of the servers, within 5 s of its time.
+    let at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let requests = ids[..6].iter().enumerate().map(|(n, id)| {
+        let (server, path) = (
+            &servers[n % 3],
+            format!("/api/v1/entries/faq/{id}/unpublish"),
+        );
+        let body = json!({"at": at.to_rfc3339()});
+        async move { server.post(&path, body).await }
+    });
+    let jobs = futures::future::join_all(requests).await;
+    for (n, job) in jobs.iter().enumerate() {
+        assert_eq!(job["status"], "queued", "{job}");
+        let job = servers[(n + 1) % 3].wait_for(&job["id"], finished).await;
+        assert_eq!(job["status"], "done", "{job}");
+        assert_eq!(job["attempts"], 1, "ran once: {job}");
+        let done = chrono::DateTime::parse_from_rfc3339(job["finished_at"].as_str().unwrap_or(""))
+            .expect("a finish time");
+        assert!(
+            done.with_timezone(&chrono::Utc) - at < chrono::Duration::seconds(5),
+            "on time: {job}"
+        );
+    }
+    let audit = servers[2]
+        .get("/api/v1/audit?action=entry.unpublish&actor=system&limit=100")
+        .await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(6), "{audit}");
+    for id in &ids[..6] {
+        let history = servers[0]
+            .get(&format!("/api/v1/entries/faq/{id}/revisions"))
+            .await;
+        let unpublished = history["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["note"] == "unpublished")
+            .count();
+        assert_eq!(unpublished, 1, "one unpublication of {id}: {history}");
+    }
+    let index: Value = serde_json::from_slice(
+        &std::fs::read(bucket.join("content/faq/en/index.json")).expect("the listing"),
+    )
+    .expect("JSON");
+    assert_eq!(index["items"].as_array().map(Vec::len), Some(30), "{index}");
     assert!(dangling(&bucket).is_empty(), "{:?}", dangling(&bucket));
 
     for server in servers {

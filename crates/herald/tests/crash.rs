@@ -336,3 +336,165 @@ async fn a_server_starting_beside_a_command_line_rebuild_leaves_its_job_alone() 
     assert!(dangling(&data.join("public")).is_empty());
     server.stop();
 }
+
+/// The id `import` gives FAQ number `n`.
+fn imported_id(n: usize) -> String {
+    format!("0193a3e4-7c1e-7b4a-9f00-{n:012}")
+}
+
+/// Runs `sql` on the SQLite database of `data`, with no server running.
+async fn sql(data: &Path, sql: &str) {
+    use sea_orm::ConnectionTrait;
+
+    let url = format!("sqlite://{}/herald.db", data.display());
+    let db = sea_orm::Database::connect(url.as_str())
+        .await
+        .expect("the database");
+    db.execute_unprepared(sql).await.expect(sql);
+    db.close().await.expect("closed");
+}
+
+/// Whether the listing page `page` of the English FAQ names `slug`.
+fn page_lists(bucket: &Path, page: &str, slug: &str) -> bool {
+    let page: Value = serde_json::from_slice(
+        &std::fs::read(bucket.join(format!("content/faq/en/{page}.json"))).expect("the page"),
+    )
+    .expect("JSON");
+    page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|i| i["slug"] == slug)
+}
+
+/// A rebuild writes every object again (here because the database recorded older versions than
+/// the live ones, as when the bucket fell behind) and gives way to an unpublication between two
+/// chunks. The paths it recorded keep their place in the listing until it writes every page at
+/// its end, so the unpublication rewrites the page that lists its entry before deleting the
+/// object: at no moment does a page name a missing object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unpublication_in_the_middle_of_a_rebuild_leaves_no_page_naming_its_object() {
+    const COUNT: usize = 1200;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let bucket = data.join("public");
+    import(&data, COUNT);
+    let server = Server::start(&data, None).await;
+    let job = server.post("/api/v1/publish/rebuild", json!({})).await;
+    let done = server.wait_for(&job["id"], finished).await;
+    assert_eq!(done["status"], "done", "{done}");
+    server.stop();
+    sql(&data, "UPDATE published_entries SET version = 0").await;
+    assert!(page_lists(&bucket, "index-0", "question-5"));
+
+    // Each chunk of 500 waits 4 s once recorded: the first (questions 0 to 499) is recorded
+    // when the pause comes.
+    let server = Server::start(&data, Some("rebuild_chunk:4000")).await;
+    let rebuild = server.post("/api/v1/publish/rebuild", json!({})).await;
+    server.wait_log("pausing (HERALD_PUBLISH_PAUSE)");
+    let gone = server
+        .post(
+            &format!("/api/v1/entries/faq/{}/unpublish", imported_id(5)),
+            json!({}),
+        )
+        .await;
+    let done = server.wait_for(&gone["id"], finished).await;
+    assert_eq!(done["status"], "done", "{done}");
+    // The rebuild is still at work (it pauses after its next chunk): its pages are not written.
+    let running = server
+        .get(&format!("/api/v1/publish/jobs/{}", rebuild["id"]))
+        .await;
+    assert!(!finished(&running), "{running}");
+    assert!(!bucket.join("content/faq/en/question-5.json").exists());
+    assert!(dangling(&bucket).is_empty(), "{:?}", dangling(&bucket));
+    assert!(!page_lists(&bucket, "index-0", "question-5"));
+
+    let rebuilt = server.wait_for(&rebuild["id"], finished).await;
+    assert_eq!(rebuilt["status"], "done", "{rebuilt}");
+    assert_eq!(rebuilt["result"]["written_count"], COUNT - 1, "{rebuilt}");
+    assert!(dangling(&bucket).is_empty(), "{:?}", dangling(&bucket));
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(bucket.join("manifest.json")).expect("manifest"))
+            .expect("JSON");
+    assert_eq!(
+        manifest["types"]["faq"]["locales"]["en"]["count"],
+        COUNT - 1
+    );
+    server.stop();
+}
+
+/// A PNG header of `width` × `height`, padded to `len` bytes.
+fn png(width: u32, height: u32, len: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend_from_slice(&width.to_be_bytes());
+    bytes.extend_from_slice(&height.to_be_bytes());
+    bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    bytes.resize(len, 7);
+    bytes
+}
+
+/// A publication writes its object (and makes the portrait it shows public), then stops
+/// before its transaction records them; before it resumes, the entry goes offline. The object
+/// and the file are deleted when it resumes, not left public with nothing naming them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_an_interrupted_publication_wrote_for_an_entry_gone_offline_is_deleted() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let bucket = data.join("public");
+    let pause = "after_objects:60000";
+    let server = Server::start(&data, Some(pause)).await;
+    let portrait = server
+        .upload("portrait.png", "image/png", &png(400, 400, 2000))
+        .await;
+    let file = format!(
+        "assets/{}/{}",
+        portrait["sha256"].as_str().expect("a hash"),
+        portrait["filename"].as_str().expect("a name")
+    );
+    let author = server
+        .post(
+            "/api/v1/entries/author",
+            json!({"fields": {"name": "Ana Silva", "email": "ana@example.com",
+                              "avatar": {"id": portrait["id"]}}}),
+        )
+        .await;
+    let id = author["id"].as_str().expect("an id").to_owned();
+    let object = format!(
+        "content/author/en/{}.json",
+        author["slug"].as_str().expect("a slug")
+    );
+    let publish = server
+        .post(&format!("/api/v1/entries/author/{id}/publish"), json!({}))
+        .await;
+    server.wait_log("pausing (HERALD_PUBLISH_PAUSE)");
+    assert!(bucket.join(&object).is_file(), "written before the pause");
+    assert!(bucket.join(&file).is_file(), "public before the object");
+    server.kill();
+
+    // Restarted, the job resumes and stops at the same step again; meanwhile the entry is
+    // taken offline.
+    let server = Server::start(&data, Some(pause)).await;
+    server.wait_log("pausing (HERALD_PUBLISH_PAUSE)");
+    let unpublish = server
+        .post(&format!("/api/v1/entries/author/{id}/unpublish"), json!({}))
+        .await;
+    server.kill();
+
+    let server = Server::start(&data, None).await;
+    let published = server.wait_for(&publish["id"], finished).await;
+    assert_eq!(published["status"], "done", "{published}");
+    let deleted = published["result"]["deleted"].to_string();
+    assert!(
+        deleted.contains(&object) && deleted.contains(&file),
+        "{published}"
+    );
+    let unpublished = server.wait_for(&unpublish["id"], finished).await;
+    assert_eq!(unpublished["status"], "done", "{unpublished}");
+    assert!(!bucket.join(&object).exists(), "the object is gone");
+    assert!(
+        !bucket.join(&file).exists(),
+        "the portrait is private again"
+    );
+    assert!(dangling(&bucket).is_empty(), "{:?}", dangling(&bucket));
+    server.stop();
+}

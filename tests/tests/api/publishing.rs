@@ -607,3 +607,256 @@ async fn publishing_is_not_ready_without_its_bucket() {
     assert_ne!(ready.body["checks"]["bucket"], "ok", "{}", ready.text);
     server.stop().await;
 }
+
+/// `index` and `index-<n>` are the names of a listing's pages, next to the entries: no entry
+/// may take one, given or derived, or its object would overwrite the listing.
+#[actix_web::test]
+async fn no_entry_takes_the_name_of_a_listing_page() {
+    let server = TestServer::start().await;
+    for slug in ["index", "index-2"] {
+        let refused = server
+            .post("/api/v1/entries/faq", &faq_in("en", slug, "Index?"))
+            .await;
+        let error = refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(error["details"][0]["path"], "slug", "{slug}");
+        assert_eq!(error["details"][0]["code"], "invalid_slug", "{slug}");
+        assert!(
+            error["details"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("reserved")),
+            "{error}"
+        );
+    }
+    // A title that would derive one gets a suffix.
+    let derived = server.create("faq", &faq("Index")).await;
+    assert_eq!(derived["slug"], "index-page");
+    let id = derived["id"].as_str().unwrap_or("").to_owned();
+    let path = format!("/api/v1/entries/faq/{id}");
+    let renamed = server.patch(&path, 1, &json!({"slug": "index-0"})).await;
+    renamed.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    server.publish_now("faq", &derived["id"]).await;
+    let listing = server.object("content/faq/en/index.json").await;
+    assert_eq!(
+        listing["items"][0]["path"],
+        "content/faq/en/index-page.json"
+    );
+    server.object("content/faq/en/index-page.json").await;
+
+    // An entry that has such a slug from before (or from an import) is not published.
+    let legacy = server.create("faq", &faq("Legacy index?")).await;
+    let legacy_id = legacy["id"].as_str().unwrap_or("");
+    {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(server.database_url.as_str())
+            .await
+            .expect("the database");
+        db.execute_unprepared(&format!(
+            "UPDATE entries SET slug = 'index' WHERE id = '{legacy_id}'"
+        ))
+        .await
+        .expect("the old slug");
+        db.close().await.expect("closed");
+    }
+    let refused = server
+        .step(None, "faq", &legacy["id"], "publish", None)
+        .await;
+    let error = refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(error["details"][0]["code"], "invalid_slug");
+    let listing = server.object("content/faq/en/index.json").await;
+    assert!(listing["items"].is_array(), "still the listing: {listing}");
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}
+
+/// The manifest names `redirects.json` from the first publish on, before any slug changed.
+#[actix_web::test]
+async fn redirects_exist_from_the_first_publish() {
+    let server = TestServer::start().await;
+    let entry = server.create("faq", &faq("Gift cards?")).await;
+    server.publish_now("faq", &entry["id"]).await;
+    let manifest = server.object("manifest.json").await;
+    assert_eq!(manifest["redirects"], "redirects.json");
+    assert_eq!(server.object("redirects.json").await, json!({}));
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}
+
+/// Two webhooks that differ only by their query (a token) are two targets: each is called,
+/// and a failure names neither token.
+#[actix_web::test]
+async fn webhooks_differing_only_by_their_token_are_each_called() {
+    let hook = Receiver::start(200);
+    let broken = Receiver::start(500);
+    let (hook_url, broken_url) = (hook.url.clone(), broken.url.clone());
+    let server = TestServer::start_with(move |s| {
+        for (url, secret) in [
+            (format!("{hook_url}?token=first-token"), "first-key"),
+            (format!("{hook_url}?token=second-token"), "second-key"),
+            (format!("{broken_url}?token=broken-token"), "broken-key"),
+        ] {
+            s.publish.webhooks.push(herald::settings::Webhook {
+                url: url.parse().expect("a URL"),
+                secret: herald::settings::Secret::new(secret),
+            });
+        }
+    })
+    .await;
+    let entry = server.create("faq", &faq("Gift wrap?")).await;
+    let published = server.publish_now("faq", &entry["id"]).await;
+    let notify_path = format!(
+        "/api/v1/publish/jobs/{}",
+        published["result"]["notify_job"]
+            .as_i64()
+            .expect("the publish job names its notification")
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut notify = Value::Null;
+    while std::time::Instant::now() < deadline {
+        notify = server.get(&notify_path).await.body;
+        if notify["error"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let received = hook.received();
+    assert_eq!(received.len(), 2, "both webhooks called once");
+    let mut signatures: Vec<String> = received
+        .iter()
+        .map(|(headers, _)| {
+            headers
+                .get("x-herald-signature")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    signatures.sort();
+    let mut expected: Vec<String> = ["first-key", "second-key"]
+        .iter()
+        .map(|key| herald_publish::signature(key, &received[0].1))
+        .collect();
+    expected.sort();
+    assert_eq!(signatures, expected);
+    assert_eq!(
+        notify["progress"]["delivered"].as_array().map(Vec::len),
+        Some(2),
+        "{notify}"
+    );
+    let shown = notify.to_string();
+    for secret in ["first-token", "second-token", "broken-token", "-key"] {
+        assert!(!shown.contains(secret), "{secret} shows: {shown}");
+    }
+    assert!(
+        notify["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("HTTP 500")),
+        "{notify}"
+    );
+    server.stop().await;
+    for receiver in [hook, broken] {
+        receiver.stop().await;
+    }
+}
+
+/// A bucket that refuses writes fails the job, which shows the error and is tried again after
+/// its backoff; once the bucket takes writes again, it succeeds. (A folder only: the test
+/// blocks the path with a file, which the S3 server has no counterpart of.)
+#[actix_web::test]
+async fn a_failing_bucket_is_retried_with_backoff_until_it_works() {
+    if s3() {
+        return;
+    }
+    let server = TestServer::start().await;
+    let herald::settings::Bucket::Folder(folder) = server.settings.bucket.clone() else {
+        unreachable!("a folder bucket")
+    };
+    // A file where the folder of every entry object must go: nothing under it can be written,
+    // not even by root.
+    let blocker = folder.join("content");
+    std::fs::write(&blocker, b"not a folder").expect("the blocking file");
+    let entry = server.create("faq", &faq("Same day delivery?")).await;
+    let accepted = server
+        .step(None, "faq", &entry["id"], "publish", None)
+        .await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.text);
+    let id = accepted.body["id"].clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let failed = loop {
+        let list = server.get("/api/v1/publish/jobs?kind=publish").await.body;
+        let job = list["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|j| j["id"] == id).cloned())
+            .expect("the job is listed");
+        if job["error"].is_string() {
+            break job;
+        }
+        assert!(std::time::Instant::now() < deadline, "never failed: {job}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(failed["status"], "queued", "to be retried: {failed}");
+    assert_eq!(failed["attempts"], 1, "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("bucket")),
+        "{failed}"
+    );
+    let started = chrono::DateTime::parse_from_rfc3339(failed["started_at"].as_str().unwrap_or(""))
+        .expect("a start time");
+    let retry = chrono::DateTime::parse_from_rfc3339(failed["run_after"].as_str().unwrap_or(""))
+        .expect("a retry time");
+    assert!(
+        retry - started >= chrono::Duration::milliseconds(900),
+        "backs off: {failed}"
+    );
+    assert!(
+        !folder
+            .join("content/faq/en/same-day-delivery.json")
+            .exists()
+    );
+
+    std::fs::remove_file(&blocker).expect("the bucket writable again");
+    let done = server.wait_job(&id).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["attempts"], 2, "{done}");
+    assert_eq!(done["error"], Value::Null, "{done}");
+    server.object("content/faq/en/same-day-delivery.json").await;
+    server.assert_bucket_consistent().await;
+    server.stop().await;
+}
+
+/// Rebuild requests at the same moment share one job: no two rebuilds of a scope are ever
+/// queued or running together.
+#[actix_web::test]
+async fn rebuild_requests_at_once_share_one_job() {
+    let server = TestServer::start().await;
+    let body = json!({});
+    let requests = (0..8).map(|_| server.post("/api/v1/publish/rebuild", &body));
+    let answers = futures::future::join_all(requests).await;
+    let mut ids: Vec<i64> = answers
+        .iter()
+        .map(|a| {
+            assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+            a.body["id"].as_i64().expect("a job id")
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // A job may finish before a later request arrives, which then gets a new one; but a new
+    // one is never made while another is queued or running.
+    let mut spans = Vec::new();
+    for id in &ids {
+        let job = server.wait_job(&json!(id)).await;
+        assert_eq!(job["status"], "done", "{job}");
+        let time = |key: &str| {
+            chrono::DateTime::parse_from_rfc3339(job[key].as_str().unwrap_or(""))
+                .unwrap_or_else(|_| panic!("{key} of {job}"))
+        };
+        spans.push((time("created_at"), time("finished_at")));
+    }
+    spans.sort();
+    for pair in spans.windows(2) {
+        assert!(pair[0].1 <= pair[1].0, "two rebuilds at once: {spans:?}");
+    }
+    server.stop().await;
+}

@@ -403,6 +403,10 @@ impl TestServer {
         let Some(manifest) = self.bucket_json("manifest.json").await else {
             return;
         };
+        if let Some(redirects) = manifest.get("redirects") {
+            let key = redirects.as_str().unwrap_or("");
+            assert!(exists(key), "the manifest names {key}, missing");
+        }
         for (type_name, about) in manifest["types"].as_object().expect("types") {
             let schema = about["schema"].as_str().unwrap_or("");
             assert!(

@@ -1,8 +1,6 @@
 //! The review workflow: statuses, roles, four eyes, comments, references that must be public,
 //! history and audit rows, archiving and scheduling.
 
-use std::time::{Duration, Instant};
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -429,8 +427,7 @@ async fn scheduled_publication_and_unpublication_run_on_time() {
 
     let job = server.wait_job(&scheduled.body["id"]).await;
     assert_eq!(job["status"], "done", "{job}");
-    let live_at = Instant::now();
-    let late = chrono::Utc::now() - at;
+    let late = finished_at(&job) - at;
     assert!(
         late < chrono::Duration::seconds(5),
         "published {late} after its time"
@@ -459,12 +456,123 @@ async fn scheduled_publication_and_unpublication_run_on_time() {
         "{}",
         unscheduled.text
     );
-    server.wait_job(&unscheduled.body["id"]).await;
+    let job = server.wait_job(&unscheduled.body["id"]).await;
+    assert_eq!(job["status"], "done", "{job}");
+    let late = finished_at(&job) - at;
+    assert!(
+        late < chrono::Duration::seconds(5),
+        "unpublished {late} after its time"
+    );
     assert!(server.bucket_json(key).await.is_none());
-    assert!(live_at.elapsed() < Duration::from_secs(10));
     let after = server.get(&entry_path).await.body;
-    assert_eq!(after["status"], "approved");
+    // A FAQ needs no review: nobody approved it, so it is a draft again.
+    assert_eq!(after["status"], "draft");
     assert_eq!(after["published_version"], Value::Null);
+    assert_eq!(after["unpublish_at"], Value::Null);
+    let audit = server
+        .get("/api/v1/audit?action=entry.unpublish")
+        .await
+        .body;
+    assert_eq!(audit["items"][0]["actor_id"], "system");
+    assert_eq!(audit["items"][0]["details"]["scheduled"], true);
+    server.stop().await;
+}
+
+/// When a job finished.
+fn finished_at(job: &Value) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(job["finished_at"].as_str().unwrap_or(""))
+        .unwrap_or_else(|_| panic!("a finished job: {job}"))
+        .with_timezone(&chrono::Utc)
+}
+
+#[actix_web::test]
+async fn editing_an_approved_entry_sends_it_back_to_draft() {
+    let server = TestServer::start().await;
+    let (editor, publisher) = team(&server).await;
+    let created = server.create("promo_banner", &banner()).await;
+    let id = &created["id"];
+    server
+        .step(Some(&editor), "promo_banner", id, "submit", None)
+        .await;
+    let approved = server
+        .step(Some(&publisher), "promo_banner", id, "approve", None)
+        .await;
+    assert_eq!(approved.body["status"], "approved", "{}", approved.text);
+    let path = format!("/api/v1/entries/promo_banner/{}", id.as_str().unwrap_or(""));
+    let edited = server
+        .patch(
+            &path,
+            approved.body["version"].as_i64().expect("a version"),
+            &json!({"fields": {"discount": 40}}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+    assert_eq!(edited.body["status"], "draft", "what was approved changed");
+    // Its approval does not carry over: it needs another review to be published.
+    server
+        .step(Some(&publisher), "promo_banner", id, "publish", None)
+        .await
+        .assert_error(StatusCode::CONFLICT, "invalid_transition");
+    assert!(
+        server
+            .bucket_json("content/promo_banner/en/summer-sale.json")
+            .await
+            .is_none()
+    );
+    server.stop().await;
+}
+
+/// Unpublishing a published entry: back to `approved` when its type has review (the content
+/// was approved and has not changed), to `draft` when it has none.
+#[actix_web::test]
+async fn unpublishing_goes_back_to_approved_or_to_draft() {
+    let server = TestServer::start().await;
+    let (editor, publisher) = team(&server).await;
+    let created = server.create("promo_banner", &banner()).await;
+    let id = &created["id"];
+    server
+        .step(Some(&editor), "promo_banner", id, "submit", None)
+        .await;
+    server
+        .step(Some(&publisher), "promo_banner", id, "approve", None)
+        .await;
+    let published = server
+        .step(Some(&publisher), "promo_banner", id, "publish", None)
+        .await;
+    assert_eq!(published.status, StatusCode::ACCEPTED, "{}", published.text);
+    server.wait_job(&published.body["id"]).await;
+    let offline = server
+        .step(Some(&publisher), "promo_banner", id, "unpublish", None)
+        .await;
+    assert_eq!(offline.status, StatusCode::ACCEPTED, "{}", offline.text);
+    server.wait_job(&offline.body["id"]).await;
+    let path = format!("/api/v1/entries/promo_banner/{}", id.as_str().unwrap_or(""));
+    let banner = server.get(&path).await.body;
+    assert_eq!(banner["status"], "approved", "{banner}");
+    // Published again without another review.
+    let again = server
+        .step(Some(&publisher), "promo_banner", id, "publish", None)
+        .await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text);
+    server.wait_job(&again.body["id"]).await;
+
+    let faq = server
+        .create(
+            "faq",
+            &json!({"fields": {"question": "Gift cards?", "answer": "Yes, in every shop."}}),
+        )
+        .await;
+    server.publish_now("faq", &faq["id"]).await;
+    let offline = server
+        .step(None, "faq", &faq["id"], "unpublish", None)
+        .await;
+    assert_eq!(offline.status, StatusCode::ACCEPTED, "{}", offline.text);
+    let faq_path = format!("/api/v1/entries/faq/{}", faq["id"].as_str().unwrap_or(""));
+    let after = server.get(&faq_path).await.body;
+    assert_eq!(after["status"], "draft", "{after}");
+    let history = server.get(&format!("{faq_path}/revisions")).await.body;
+    assert_eq!(history["items"][0]["note"], "unpublished");
+    assert_eq!(history["items"][0]["status"], "draft");
     server.stop().await;
 }
 

@@ -244,6 +244,34 @@ impl Server {
             .expect("JSON")
     }
 
+    /// Uploads `bytes` as an asset (`POST /assets`, multipart) and returns it; panics unless
+    /// it is accepted.
+    pub(crate) async fn upload(&self, filename: &str, content_type: &str, bytes: &[u8]) -> Value {
+        let boundary = "herald-test-boundary-7f3a";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+             Content-Type: {content_type}\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let response = self
+            .client
+            .post(format!("{}/api/v1/assets", self.base))
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status();
+        let text = response.text().await.expect("a body");
+        assert!(status.is_success(), "upload: {status} {text}");
+        serde_json::from_str(&text).expect("JSON")
+    }
+
     /// `method path` with `If-Match: *` and an optional JSON body; panics unless it succeeds.
     pub(crate) async fn edit(
         &self,
@@ -335,6 +363,9 @@ pub(crate) fn dangling(bucket: &Path) -> Vec<String> {
             problems.push(format!("{from} names {named}"));
         }
     };
+    if let Some(redirects) = manifest.get("redirects") {
+        check("manifest.json", redirects.as_str().unwrap_or(""));
+    }
     for (_, about) in manifest["types"].as_object().into_iter().flatten() {
         check("manifest.json", about["schema"].as_str().unwrap_or(""));
         for (_, listing) in about["locales"].as_object().into_iter().flatten() {

@@ -701,7 +701,7 @@ impl Uses {
 }
 
 /// The stored form of a unique value: strings as they are, other values as JSON.
-fn unique_key(value: &Value) -> String {
+pub(crate) fn unique_key(value: &Value) -> String {
     let mut key = match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),

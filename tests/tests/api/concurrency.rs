@@ -1,4 +1,5 @@
-//! No update is ever silently lost: concurrent writers with `If-Match` and retries on 412.
+//! No update is ever silently lost: concurrent writers with `If-Match` and retries on 412; and
+//! concurrent creations never fail for a slug they did not give.
 
 use std::sync::Arc;
 
@@ -277,6 +278,45 @@ async fn history(server: &TestServer, path: &str) -> Vec<Value> {
     let newest = versions.first().copied().unwrap_or(0);
     assert_eq!(versions, (1..=newest).rev().collect::<Vec<_>>());
     history
+}
+
+/// Entries of one title created at the same moment without a slug each get the slug derived
+/// from it, with their own suffix: on PostgreSQL two creations can both see a slug free, and
+/// the one whose insert comes second is tried again with the next suffix rather than answered
+/// 409 `slug_taken` for a slug it never gave.
+#[actix_web::test]
+async fn concurrent_creations_of_one_title_get_distinct_derived_slugs() {
+    let server = Arc::new(TestServer::start().await);
+    for round in 0..4 {
+        let question = format!("Where is my order number {round}?");
+        let mut tasks = Vec::new();
+        for _ in 0..CLIENTS {
+            let (server, question) = (Arc::clone(&server), question.clone());
+            tasks.push(actix_web::rt::spawn(async move {
+                let body = json!({"fields": {"question": question, "answer": "In your account, under Orders."}});
+                server.post("/api/v1/entries/faq", &body).await
+            }));
+        }
+        let mut slugs = Vec::new();
+        for task in tasks {
+            let response = task.await.expect("done");
+            assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+            slugs.push(response.body["slug"].as_str().unwrap_or("").to_owned());
+        }
+        slugs.sort_unstable();
+        let base = format!("where-is-my-order-number-{round}");
+        let mut expected: Vec<String> = (1..=CLIENTS)
+            .map(|n| match n {
+                1 => base.clone(),
+                n => format!("{base}-{n}"),
+            })
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(slugs, expected);
+    }
+    if let Ok(server) = Arc::try_unwrap(server) {
+        server.stop().await;
+    }
 }
 
 #[actix_web::test]

@@ -417,6 +417,26 @@ fn breaking_schema_change_is_reported_and_refused() {
     assert_eq!(serve.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains(ID), "{stdout}");
 
+    // A backup is always possible: the export skips the review, with a warning.
+    let export = run(
+        &mut herald(&[
+            "export",
+            "--data-dir",
+            &data,
+            "--database",
+            &database,
+            "--schemas",
+            &changed,
+        ]),
+        "",
+    );
+    let stderr = String::from_utf8_lossy(&export.stderr);
+    assert!(export.status.success(), "{stderr}");
+    assert!(stderr.contains("breaking changes"), "{stderr}");
+    let exported = parse_jsonl(&String::from_utf8_lossy(&export.stdout));
+    assert_eq!(exported.len(), 3, "the entry and its two revisions");
+    assert_eq!(exported[0]["id"], ID);
+
     // With the original schemas the same database is fine.
     let ok = run(
         &mut herald(&[

@@ -258,7 +258,9 @@ async fn refuse_control_characters(
     Ok(next.call(req).await?.map_into_left_body())
 }
 
-/// Records metrics and logs every request with its route pattern, status and latency.
+/// Records metrics and logs every request with its route pattern, status and latency. Every
+/// label comes from a bounded set whatever the client sends: the method is one of HTTP's own
+/// or `OTHER`, the route a pattern of the app or `unmatched`, the status one the app answers.
 async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -274,7 +276,12 @@ async fn observe(
         .unwrap_or_else(|| "unmatched".to_owned());
     let status = response.status().as_u16();
     if let Some(metrics) = metrics {
-        metrics.record(&method, &route, status, elapsed);
+        metrics.record(
+            metrics::method_label(response.request().method()),
+            &route,
+            status,
+            elapsed,
+        );
     }
     tracing::info!(
         method,

@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use actix_web::http::Method;
+
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
@@ -98,6 +100,24 @@ impl Metrics {
     }
 }
 
+/// The `method` label of a request: the method when it is one of HTTP's standard ones, else
+/// `OTHER`. A client may send any token as a method (`FOO`, `X1`, …), and each would otherwise
+/// become a series of its own: unauthenticated requests could grow `/metrics` without bound.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
+    }
+}
+
 fn escape(label: &str) -> String {
     label
         .replace('\\', "\\\\")
@@ -131,5 +151,13 @@ mod tests {
         assert!(text.contains("le=\"0.005\"} 1"), "{text}");
         assert!(text.contains("le=\"0.05\"} 2"), "{text}");
         assert!(text.contains("le=\"+Inf\"} 2"), "{text}");
+    }
+
+    #[test]
+    fn methods_outside_http_share_one_label() {
+        for (method, label) in [("GET", "GET"), ("PATCH", "PATCH"), ("FOO", "OTHER")] {
+            let method = Method::from_bytes(method.as_bytes()).expect("a method");
+            assert_eq!(method_label(&method), label);
+        }
     }
 }

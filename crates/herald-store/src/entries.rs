@@ -23,6 +23,11 @@ use crate::{Entry, Revision, Status, Store, StoreError};
 /// Longest stored form of a `unique` value; longer values compare on this prefix.
 const MAX_UNIQUE_VALUE: usize = 512;
 
+/// How many times a creation is tried whose derived slug a concurrent creation took first.
+/// Each lost attempt means another creation committed, so up to this many concurrent
+/// creations of one title all succeed.
+const DERIVED_SLUG_ATTEMPTS: usize = 32;
+
 /// A new entry: a draft at version 1.
 #[derive(Debug, Clone)]
 pub struct NewEntry {
@@ -61,7 +66,9 @@ enum SlugChoice {
 }
 
 impl Store {
-    /// Creates a draft at version 1.
+    /// Creates a draft at version 1. A slug derived from the title that a concurrent creation
+    /// takes first (PostgreSQL: both saw it free) is not the client's mistake: the creation is
+    /// tried again with the next free suffix.
     pub async fn create_entry(
         &self,
         content_type: &ContentType,
@@ -69,24 +76,41 @@ impl Store {
         actor: &Actor,
     ) -> Result<Entry, StoreError> {
         let prepared = prepare(content_type, input.fields, input.slug.as_deref(), None)?;
+        let mut attempts = 1;
+        loop {
+            match self
+                .create_once(content_type, &input.locale, &prepared, actor)
+                .await
+            {
+                Err(StoreError::SlugTaken { .. })
+                    if matches!(prepared.slug, SlugChoice::Derived(_))
+                        && attempts < DERIVED_SLUG_ATTEMPTS =>
+                {
+                    attempts += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn create_once(
+        &self,
+        content_type: &ContentType,
+        locale: &str,
+        prepared: &Prepared,
+        actor: &Actor,
+    ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
         check_references(&txn, &prepared.references).await?;
         check_assets(&txn, &prepared.assets).await?;
-        let slug = free_slug(
-            &txn,
-            &content_type.name,
-            &input.locale,
-            &prepared.slug,
-            None,
-        )
-        .await?;
+        let slug = free_slug(&txn, &content_type.name, locale, &prepared.slug, None).await?;
         let now = now_micros();
         let id = uuid::Uuid::now_v7().to_string();
         let fields_text = Value::Object(prepared.fields.clone()).to_string();
         let row = entries::ActiveModel {
             id: Set(id.clone()),
             type_name: Set(content_type.name.clone()),
-            locale: Set(input.locale.clone()),
+            locale: Set(locale.to_owned()),
             slug: Set(slug.clone()),
             status: Set(Status::Draft.as_str().to_owned()),
             version: Set(1),
@@ -121,7 +145,7 @@ impl Store {
             BatchError::Database(e) => slug_conflict(e, &slug),
             BatchError::NoRow => StoreError::Corrupt("an insert that wrote no row".to_owned()),
         })?;
-        write_unique_values(&txn, content_type, &input.locale, &id, &prepared.unique).await?;
+        write_unique_values(&txn, content_type, locale, &id, &prepared.unique).await?;
         write_asset_uses(&txn, &id, &prepared.assets).await?;
         txn.commit().await?;
         written.try_into()
@@ -701,7 +725,7 @@ impl Uses {
 }
 
 /// The stored form of a unique value: strings as they are, other values as JSON.
-fn unique_key(value: &Value) -> String {
+pub(crate) fn unique_key(value: &Value) -> String {
     let mut key = match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),

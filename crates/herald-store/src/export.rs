@@ -137,12 +137,23 @@ impl Store {
                         unique_values::Entity::insert(unique_values::ActiveModel {
                             type_name: Set(entry.type_name.clone()),
                             locale: Set(entry.locale.clone()),
-                            field: Set(field),
+                            field: Set(field.clone()),
                             value: Set(value),
                             entry_id: Set(entry.id.clone()),
                         })
                         .exec_without_returning(&txn)
-                        .await?;
+                        .await
+                        .map_err(|e| {
+                            if StoreError::is_unique_violation(&e) {
+                                at(format!(
+                                    "entry {}: fields.{field}: another entry of this type and \
+                                     locale has this value, and the field is unique",
+                                    entry.id
+                                ))
+                            } else {
+                                StoreError::Database(e)
+                            }
+                        })?;
                     }
                     let uses: Vec<AssetCheck> =
                         validated.assets.iter().map(AssetCheck::from_use).collect();

@@ -1,17 +1,20 @@
 //! The schema set a database was last used with, and the review of a new set against it: the
 //! server refuses to start when a breaking change would make stored entries invalid, and
-//! `herald schema check --database` reports the same without starting.
+//! `herald schema check --database` reports the same without starting. Recording a new set
+//! also brings the stored values of `unique` fields in line with it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use herald_model::SchemaSet;
 use herald_model::compat::{Affected, Change, compare, still_valid};
-use sea_orm::sea_query::OnConflict;
+use herald_model::{ErrorCode, FieldError, SchemaSet, ValidationErrors};
+use sea_orm::sea_query::{LockType, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 
-use crate::entity::{entries, schema_state};
+use crate::entity::{entries, schema_state, unique_values};
+use crate::entries::unique_key;
 use crate::time::now_micros;
+use crate::writer::WriteTxn;
 use crate::{Store, StoreError};
 
 /// Rows read at a time when checking entries against a new schema.
@@ -51,21 +54,34 @@ impl Store {
         let Some(row) = schema_state::Entity::find_by_id(1).one(&self.read).await? else {
             return Ok(None);
         };
-        let snapshot: serde_json::Value = serde_json::from_str(&row.snapshot)
-            .map_err(|e| StoreError::Corrupt(format!("schema snapshot: {e}")))?;
-        SchemaSet::from_snapshot(&snapshot)
-            .map(Some)
-            .map_err(|problems| StoreError::Corrupt(format!("schema snapshot: {problems}")))
+        parse_snapshot(&row.snapshot).map(Some)
     }
 
-    /// Remembers `set` as the one the database is used with.
+    /// Remembers `set` as the one the database is used with. In the same transaction the
+    /// stored values of `unique` fields follow the new set: a field that became unique gets
+    /// the values of every stored entry (so that a new entry cannot take one of them), and a
+    /// field no longer unique loses its values. The review ([`Store::review_schema_set`]) has
+    /// refused the set first if stored entries share a value of a newly unique field.
     pub async fn record_schema_set(&self, set: &SchemaSet) -> Result<(), StoreError> {
+        let txn = self.begin_write().await?;
+        // Servers sharing a PostgreSQL database may start at the same moment: the row lock
+        // makes them take turns, and a later one finds the set already recorded and its
+        // unique values already in place (SQLite's writers take turns anyway).
+        let recorded = schema_state::Entity::find_by_id(1)
+            .lock(LockType::Update)
+            .one(&txn)
+            .await?
+            .map(|row| parse_snapshot(&row.snapshot))
+            .transpose()?;
+        for change in unique_changes(recorded.as_ref(), set) {
+            change.apply(&txn).await?;
+        }
         let row = schema_state::ActiveModel {
             id: Set(1),
             snapshot: Set(set.to_snapshot().to_string()),
             updated_at: Set(now_micros()),
         };
-        // An upsert: servers sharing a database may start at the same moment.
+        // An upsert: on a new database there is no row to lock yet.
         schema_state::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(schema_state::Column::Id)
@@ -75,8 +91,9 @@ impl Store {
                     ])
                     .to_owned(),
             )
-            .exec_without_returning(&self.write)
+            .exec_without_returning(&txn)
             .await?;
+        txn.commit().await?;
         Ok(())
     }
 
@@ -133,9 +150,11 @@ impl Store {
                         Affected::Duplicates(field) => {
                             let fields: serde_json::Value = serde_json::from_str(&row.fields)
                                 .map_err(|e| StoreError::Corrupt(format!("stored fields: {e}")))?;
+                            // Compared as stored (`unique_key`): what the stored values
+                            // of the field will be once the set is recorded.
                             match fields.get(field).filter(|v| !v.is_null()) {
                                 Some(value) => seen_values
-                                    .insert((row.locale.clone(), value.to_string()), row.id.clone())
+                                    .insert((row.locale.clone(), unique_key(value)), row.id.clone())
                                     .is_some(),
                                 None => false,
                             }
@@ -161,6 +180,133 @@ impl Store {
             changes,
             affected,
         })
+    }
+}
+
+fn parse_snapshot(snapshot: &str) -> Result<SchemaSet, StoreError> {
+    let snapshot: serde_json::Value = serde_json::from_str(snapshot)
+        .map_err(|e| StoreError::Corrupt(format!("schema snapshot: {e}")))?;
+    SchemaSet::from_snapshot(&snapshot)
+        .map_err(|problems| StoreError::Corrupt(format!("schema snapshot: {problems}")))
+}
+
+/// How the `unique` fields of one content type differ between two schema sets.
+#[derive(Debug, PartialEq, Eq)]
+struct UniqueChange {
+    type_name: String,
+    /// Unique before, not now (or the type is gone): their stored values are deleted.
+    dropped: Vec<String>,
+    /// Unique now, not before (or the type or field is new): their values are stored again
+    /// from every entry of the type.
+    added: Vec<String>,
+}
+
+/// The types whose `unique` fields differ between `old` (`None`: nothing recorded yet, as if
+/// no field were unique) and `new`.
+fn unique_changes(old: Option<&SchemaSet>, new: &SchemaSet) -> Vec<UniqueChange> {
+    let unique = |set: Option<&SchemaSet>, type_name: &str| -> BTreeSet<String> {
+        set.and_then(|s| s.get(type_name))
+            .map(|ct| ct.unique_fields().map(|f| f.name.clone()).collect())
+            .unwrap_or_default()
+    };
+    let names: BTreeSet<&str> = new
+        .names()
+        .chain(old.into_iter().flat_map(SchemaSet::names))
+        .collect();
+    names
+        .into_iter()
+        .filter_map(|type_name| {
+            let (before, after) = (unique(old, type_name), unique(Some(new), type_name));
+            let change = UniqueChange {
+                type_name: type_name.to_owned(),
+                dropped: before.difference(&after).cloned().collect(),
+                added: after.difference(&before).cloned().collect(),
+            };
+            (!change.dropped.is_empty() || !change.added.is_empty()).then_some(change)
+        })
+        .collect()
+}
+
+impl UniqueChange {
+    /// Deletes the stored values of the dropped and added fields, then stores the added
+    /// fields' values of every entry of the type (archived ones too: an archived entry keeps
+    /// its values, as when it is archived by a write).
+    async fn apply(&self, txn: &WriteTxn) -> Result<(), StoreError> {
+        let fields = self.dropped.iter().chain(&self.added).map(String::as_str);
+        unique_values::Entity::delete_many()
+            .filter(unique_values::Column::TypeName.eq(&self.type_name))
+            .filter(unique_values::Column::Field.is_in(fields))
+            .exec(txn)
+            .await?;
+        if self.added.is_empty() {
+            return Ok(());
+        }
+        tracing::info!(
+            content_type = %self.type_name,
+            fields = ?self.added,
+            "storing the values of newly unique fields"
+        );
+        let mut after: Option<String> = None;
+        loop {
+            let mut page = entries::Entity::find()
+                .select_only()
+                .column(entries::Column::Id)
+                .column(entries::Column::Locale)
+                .column(entries::Column::Fields)
+                .filter(entries::Column::TypeName.eq(&self.type_name));
+            if let Some(after) = &after {
+                page = page.filter(entries::Column::Id.gt(after.as_str()));
+            }
+            let rows: Vec<(String, String, String)> = page
+                .order_by_asc(entries::Column::Id)
+                .limit(BATCH)
+                .into_tuple()
+                .all(txn)
+                .await?;
+            let last_page = rows.len() < BATCH as usize;
+            after = rows.last().map(|(id, _, _)| id.clone());
+            let mut values = Vec::new();
+            for (id, locale, fields) in rows {
+                let fields = crate::types::parse_fields(&fields)?;
+                for field in &self.added {
+                    if let Some(value) = fields.get(field).filter(|v| !v.is_null()) {
+                        values.push(unique_values::ActiveModel {
+                            type_name: Set(self.type_name.clone()),
+                            locale: Set(locale.clone()),
+                            field: Set(field.clone()),
+                            value: Set(unique_key(value)),
+                            entry_id: Set(id.clone()),
+                        });
+                    }
+                }
+            }
+            while !values.is_empty() {
+                let rest = values.split_off(values.len().min(BATCH as usize));
+                unique_values::Entity::insert_many(values)
+                    .exec_without_returning(txn)
+                    .await
+                    .map_err(|e| self.shared_value(e))?;
+                values = rest;
+            }
+            if last_page {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Two stored entries share a value of a newly unique field, which the review refuses:
+    /// only a write that landed between the review and now (another server still on the
+    /// old set) gets here.
+    fn shared_value(&self, error: sea_orm::DbErr) -> StoreError {
+        if !StoreError::is_unique_violation(&error) {
+            return StoreError::Database(error);
+        }
+        StoreError::Validation(ValidationErrors(vec![FieldError::new(
+            format!("{}.fields.{}", self.type_name, self.added.join(", ")),
+            ErrorCode::NotUnique,
+            "stored entries share a value of this newly unique field; \
+             `herald schema check --database` lists them",
+        )]))
     }
 }
 

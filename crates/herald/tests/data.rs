@@ -10,7 +10,9 @@ use std::process::Stdio;
 
 use serde_json::{Value, json};
 
-use common::{Database, Server, bare_herald as herald, finished, run, schemas};
+use common::{
+    Database, Server, bare_herald as herald, finished, run, schema_folder, schemas, test_database,
+};
 
 const ID: &str = "0193a3e4-7c1e-7b4a-9f00-3c2d1e0f9a11";
 
@@ -339,16 +341,23 @@ fn chrono_like(text: &str) -> String {
     format!("{whole}.{micros}Z")
 }
 
+/// A breaking change that stored entries violate: `herald schema check --database` lists them
+/// and `herald serve` refuses to start. On PostgreSQL too when the run is
+/// (`HERALD_TEST_DATABASE=postgres`, as in `.ci/run`).
 #[test]
 fn breaking_schema_change_is_reported_and_refused() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let data = dir.path().to_str().expect("utf-8 path").to_owned();
+    let system = actix_web::rt::System::new();
+    let (database, postgres) = system.block_on(test_database(dir.path(), "herald_b"));
     let original = schemas();
     let imported = run(
         &mut herald(&[
             "import",
             "--data-dir",
             &data,
+            "--database",
+            &database,
             "--schemas",
             original.to_str().expect("utf-8"),
         ]),
@@ -361,22 +370,13 @@ fn breaking_schema_change_is_reported_and_refused() {
     );
 
     // The same schemas, but headlines at most 60 characters: the stored 70 breaks it.
-    let changed = dir.path().join("schemas");
-    fs::create_dir_all(&changed).expect("a folder");
-    for file in fs::read_dir(&original).expect("schemas") {
-        let file = file.expect("a file").path();
-        if file.extension().is_some_and(|e| e == "json") {
-            let text = fs::read_to_string(&file).expect("read");
-            let text = if file.ends_with("promo_banner.json") {
-                text.replacen("\"max_length\": 80", "\"max_length\": 60", 1)
-            } else {
-                text
-            };
-            fs::write(changed.join(file.file_name().expect("a name")), text).expect("write");
-        }
-    }
+    let promo = fs::read_to_string(original.join("promo_banner.json")).expect("read");
+    let promo = promo.replacen("\"max_length\": 80", "\"max_length\": 60", 1);
+    let changed = schema_folder(
+        &dir.path().join("schemas"),
+        &[("promo_banner.json", &promo)],
+    );
     let changed = changed.to_str().expect("utf-8").to_owned();
-    let database = format!("sqlite://{data}/herald.db");
 
     let check = run(
         &mut herald(&[
@@ -404,6 +404,8 @@ fn breaking_schema_change_is_reported_and_refused() {
             "serve",
             "--data-dir",
             &data,
+            "--database",
+            &database,
             "--schemas",
             &changed,
             "--listen",
@@ -414,6 +416,26 @@ fn breaking_schema_change_is_reported_and_refused() {
     let stdout = String::from_utf8_lossy(&serve.stdout);
     assert_eq!(serve.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains(ID), "{stdout}");
+
+    // A backup is always possible: the export skips the review, with a warning.
+    let export = run(
+        &mut herald(&[
+            "export",
+            "--data-dir",
+            &data,
+            "--database",
+            &database,
+            "--schemas",
+            &changed,
+        ]),
+        "",
+    );
+    let stderr = String::from_utf8_lossy(&export.stderr);
+    assert!(export.status.success(), "{stderr}");
+    assert!(stderr.contains("breaking changes"), "{stderr}");
+    let exported = parse_jsonl(&String::from_utf8_lossy(&export.stdout));
+    assert_eq!(exported.len(), 3, "the entry and its two revisions");
+    assert_eq!(exported[0]["id"], ID);
 
     // With the original schemas the same database is fine.
     let ok = run(
@@ -433,6 +455,196 @@ fn breaking_schema_change_is_reported_and_refused() {
         "{}",
         String::from_utf8_lossy(&ok.stdout)
     );
+    if let Some(postgres) = postgres {
+        system.block_on(postgres.drop());
+    }
+}
+
+/// Issue 3: `unique` added to a field that stored entries already use is enforced from the
+/// next start on (the start stores the values the entries have), for new entries and edits
+/// alike, and `unique` taken away releases the values. `herald import` stores them too, and
+/// refuses two entries sharing one. On PostgreSQL too when the run is.
+#[actix_web::test]
+async fn unique_added_to_a_stored_field_is_enforced_from_the_next_start() {
+    use reqwest::{Method, StatusCode};
+
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let plain = VOUCHER.replacen(", \"unique\": true", "", 1);
+    assert_ne!(plain, VOUCHER);
+    let without = schema_folder(&dir.path().join("without"), &[("voucher.json", &plain)]);
+    let with = schema_folder(&dir.path().join("with"), &[("voucher.json", VOUCHER)]);
+    let config = dir.path().join("herald.toml");
+    fs::write(&config, "[content]\nlocales = [\"en\", \"fr\"]\n").expect("the config");
+    let (database, postgres) = test_database(dir.path(), "herald_u").await;
+    let start = |schemas: &Path, database: &str| {
+        let mut command = Server::command(&data);
+        command
+            .env("HERALD_SCHEMAS", schemas)
+            .env("HERALD_DATABASE_URL", database)
+            .env("HERALD_CONFIG", &config);
+        Server::spawn(command)
+    };
+    let voucher = |locale: &str, title: &str, code: &str| json!({"locale": locale, "fields": {"title": title, "code": code}});
+    let code_taken = |(status, body): (StatusCode, Value)| {
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["code"], "validation_failed", "{body}");
+        assert_eq!(body["error"]["details"][0]["path"], "fields.code", "{body}");
+        assert_eq!(body["error"]["details"][0]["code"], "not_unique", "{body}");
+    };
+
+    let server = start(&without, &database).await;
+    let spring = server
+        .post("/api/v1/entries/voucher", voucher("en", "Spring", "SPRING"))
+        .await;
+    let summer = server
+        .post("/api/v1/entries/voucher", voucher("en", "Summer", "SUMMER"))
+        .await;
+    server
+        .post(
+            "/api/v1/entries/voucher",
+            voucher("fr", "Printemps", "SPRING"),
+        )
+        .await;
+    server.stop();
+    let spring = format!(
+        "/api/v1/entries/voucher/{}",
+        spring["id"].as_str().unwrap_or("")
+    );
+    let summer = format!(
+        "/api/v1/entries/voucher/{}",
+        summer["id"].as_str().unwrap_or("")
+    );
+
+    let server = start(&with, &database).await;
+    for locale in ["en", "fr"] {
+        code_taken(
+            server
+                .send(
+                    Method::POST,
+                    "/api/v1/entries/voucher",
+                    Some(voucher(locale, "Again", "SPRING")),
+                )
+                .await,
+        );
+    }
+    code_taken(
+        server
+            .send(
+                Method::PATCH,
+                &summer,
+                Some(json!({"fields": {"code": "SPRING"}})),
+            )
+            .await,
+    );
+    // Its own value is no conflict for an entry; a new value frees the old one.
+    server
+        .edit(
+            Method::PATCH,
+            &spring,
+            Some(json!({"fields": {"title": "Spring sale"}})),
+        )
+        .await;
+    server
+        .edit(
+            Method::PATCH,
+            &spring,
+            Some(json!({"fields": {"code": "WINTER"}})),
+        )
+        .await;
+    server
+        .post(
+            "/api/v1/entries/voucher",
+            voucher("en", "Spring again", "SPRING"),
+        )
+        .await;
+    server.stop();
+
+    // An export imported elsewhere brings its unique values along; two entries sharing a
+    // value are refused as a whole.
+    let herald_data = |command: &str, database: &str, stdin: &str| {
+        run(
+            &mut herald(&[
+                command,
+                "--data-dir",
+                data.to_str().expect("utf-8"),
+                "--database",
+                database,
+                "--schemas",
+                with.to_str().expect("utf-8"),
+                "--config",
+                config.to_str().expect("utf-8"),
+            ]),
+            stdin,
+        )
+    };
+    let export = herald_data("export", &database, "");
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let export = String::from_utf8(export.stdout).expect("UTF-8");
+    let (copy, copy_postgres) = test_database(dir.path(), "herald_uc").await;
+    let mut twin: Value = parse_jsonl(&export)
+        .into_iter()
+        .find(|l| l["kind"] == "entry" && l["fields"]["code"] == "SUMMER")
+        .expect("the summer voucher");
+    twin["id"] = json!("0193a3e4-7c1e-7b4a-9f00-3c2d1e0f9aff");
+    twin["slug"] = json!("summer-twin");
+    let refused = herald_data("import", &copy, &format!("{export}{twin}\n"));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("fields.code: another entry of this type and locale has this value"),
+        "{stderr}"
+    );
+    let imported = herald_data("import", &copy, &export);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let server = start(&with, &copy).await;
+    code_taken(
+        server
+            .send(
+                Method::POST,
+                "/api/v1/entries/voucher",
+                Some(voucher("en", "Summer again", "SUMMER")),
+            )
+            .await,
+    );
+    server.stop();
+
+    // Not unique any more: the values are released.
+    let server = start(&without, &database).await;
+    server
+        .post(
+            "/api/v1/entries/voucher",
+            voucher("en", "Summer again", "SUMMER"),
+        )
+        .await;
+    server.stop();
+    // And unique again: refused, for two entries now share SUMMER.
+    let output = run(
+        &mut herald(&[
+            "schema",
+            "check",
+            "--dir",
+            with.to_str().expect("utf-8"),
+            "--database",
+            &database,
+        ]),
+        "",
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("made unique"), "{stdout}");
+
+    for postgres in [postgres, copy_postgres].into_iter().flatten() {
+        postgres.drop().await;
+    }
 }
 
 /// `herald schema check --database` looks at the database as it is: a mistyped SQLite path is

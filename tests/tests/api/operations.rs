@@ -46,3 +46,85 @@ async fn health_readiness_and_metrics() {
     );
     server.stop().await;
 }
+
+/// `/metrics` stays bounded whatever clients send: methods outside HTTP's standard ones share
+/// the label `OTHER`, and paths that match no route share `unmatched`, for requests without
+/// credentials too.
+#[actix_web::test]
+async fn metrics_labels_stay_bounded_whatever_the_client_sends() {
+    let server = TestServer::start().await;
+    let series = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("herald_http_requests_total{"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let scrape = || async {
+        server
+            .client
+            .get(server.url("/metrics"))
+            .send()
+            .await
+            .expect("an answer")
+            .text()
+            .await
+            .expect("text")
+    };
+    let before = series(&scrape().await);
+    for n in 0..40 {
+        let method =
+            reqwest::Method::from_bytes(format!("X{n}METHOD").as_bytes()).expect("a method");
+        for path in [
+            format!("/no/such/path/{n}"),
+            "/api/v1/entries/faq".to_owned(),
+        ] {
+            server
+                .anonymous
+                .request(method.clone(), server.url(&path))
+                .send()
+                .await
+                .expect("an answer");
+        }
+        server
+            .anonymous
+            .get(server.url(&format!("/random-{n}")))
+            .send()
+            .await
+            .expect("an answer");
+    }
+    let text = scrape().await;
+    let after = series(&text);
+    assert!(
+        !text.contains("METHOD"),
+        "a client's method became a label: {text}"
+    );
+    assert!(
+        !text.contains("random-"),
+        "a client's path became a label: {text}"
+    );
+    assert!(
+        !text.contains("/no/such"),
+        "a client's path became a label: {text}"
+    );
+    let other: u64 = after
+        .iter()
+        .filter(|l| l.contains(r#"method="OTHER""#))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum();
+    assert_eq!(other, 80, "{text}");
+    assert!(
+        after
+            .iter()
+            .any(|l| l.starts_with(r#"herald_http_requests_total{method="GET",route="unmatched""#)),
+        "{text}"
+    );
+    // 120 requests with 40 methods and 80 paths: a handful of new series, not hundreds.
+    assert!(
+        after.len() <= before.len() + 6,
+        "{} series before, {} after:\n{}",
+        before.len(),
+        after.len(),
+        after.join("\n")
+    );
+    server.stop().await;
+}

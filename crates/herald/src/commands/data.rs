@@ -4,17 +4,39 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use herald_store::{ExportLine, StoreError};
+use herald_store::{ExportLine, Store, StoreError};
 
+use crate::commands::serve::init_logging;
 use crate::server::{load_schemas, open_store};
 use crate::settings::{ServeArgs, Settings};
 
-/// Writes every entry and its revisions to `out`, one JSON object per line.
+/// Writes every entry and its revisions to `out`, one JSON object per line. A backup must
+/// always be possible: the export reads the database as it is, whatever the schema folder
+/// says. Schema files with problems, or with breaking changes that stored entries violate
+/// (which stop `herald serve`), only get a warning, and the export records no schema set.
 pub(crate) fn export(args: &ServeArgs, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(args)?;
+    init_logging(&settings.log);
     actix_web::rt::System::new().block_on(async {
-        let schemas = load_schemas(&settings)?;
-        let store = open_store(&settings, &schemas).await?;
+        let store = Store::connect(settings.database.as_str()).await?;
+        match load_schemas(&settings) {
+            Ok(schemas) => {
+                let review = store
+                    .review_schema_set(&schemas, &settings.locales.default)
+                    .await?;
+                if !review.is_acceptable() {
+                    tracing::warn!(
+                        affected = review.affected.len(),
+                        "the schema files contain breaking changes that stored entries would \
+                         violate, and `herald serve` will not start with them \
+                         (`herald schema check --database` lists the entries); exporting anyway"
+                    );
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "exporting anyway");
+            }
+        }
         let mut lines = 0u64;
         store
             .export(|line| {

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -118,6 +118,42 @@ impl Database {
     }
 }
 
+/// The PostgreSQL server of the test run when it runs on PostgreSQL
+/// (`HERALD_TEST_DATABASE=postgres`, at `HERALD_TEST_POSTGRES_URL`).
+pub(crate) fn postgres_url() -> Option<String> {
+    (std::env::var("HERALD_TEST_DATABASE").as_deref() == Ok("postgres")).then(|| {
+        std::env::var("HERALD_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    })
+}
+
+/// The database of a test: the SQLite file `<dir>/<prefix>.db`, or, when the run is on
+/// PostgreSQL ([`postgres_url`]), a new database named after `prefix`, to drop at the end.
+pub(crate) async fn test_database(dir: &Path, prefix: &str) -> (String, Option<Database>) {
+    match postgres_url() {
+        Some(admin_url) => {
+            let database = Database::create(&admin_url, prefix).await;
+            (database.url.clone(), Some(database))
+        }
+        None => (format!("sqlite://{}/{prefix}.db", dir.display()), None),
+    }
+}
+
+/// A copy of the example schemas in `dir`, with `extra` files (name, text) added or replaced.
+pub(crate) fn schema_folder(dir: &Path, extra: &[(&str, &str)]) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("a folder");
+    for file in std::fs::read_dir(schemas()).expect("schemas") {
+        let file = file.expect("a file").path();
+        if file.extension().is_some_and(|e| e == "json") {
+            std::fs::copy(&file, dir.join(file.file_name().expect("a name"))).expect("copy");
+        }
+    }
+    for (name, text) in extra {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    dir.to_path_buf()
+}
+
 async fn run_sql(url: &str, sql: &str) {
     let pool = sea_orm::sqlx::PgPool::connect(url)
         .await
@@ -135,6 +171,8 @@ pub(crate) struct Server {
     base: String,
     stderr: mpsc::Receiver<String>,
     client: reqwest::Client,
+    /// The first admin's access token, which `client` sends.
+    token: String,
 }
 
 impl Server {
@@ -214,6 +252,7 @@ impl Server {
             base,
             stderr,
             client,
+            token,
         }
     }
 
@@ -293,6 +332,27 @@ impl Server {
         serde_json::from_str(&text).expect("JSON")
     }
 
+    /// `method path` with `If-Match: *` and an optional JSON body: the status and the body as
+    /// JSON (`null` when it is not), whatever they are.
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (reqwest::StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("if-match", "*");
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let text = response.text().await.expect("a body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     /// Polls job `id` until `done` says so (or 120 s pass).
     pub(crate) async fn wait_for(&self, id: &Value, done: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(120);
@@ -322,6 +382,35 @@ impl Server {
             }
         }
         panic!("no log line with {text:?}");
+    }
+
+    /// The first admin's access token, for requests made without [`Server`]'s client.
+    pub(crate) fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// SIGTERM, as systemd, Docker or Kubernetes stop a service: a graceful shutdown.
+    pub(crate) fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// The exit status once the process has exited, waiting at most `timeout`; `None` while
+    /// it still runs.
+    pub(crate) fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the process") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// SIGKILL: no graceful anything.

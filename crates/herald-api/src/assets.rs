@@ -40,6 +40,10 @@ impl Default for AssetLimits {
 /// Room for the multipart framing and the `alt` part around the file.
 const FORM_OVERHEAD: u64 = 64 * 1024;
 
+/// The most bytes an `alt` part of at most [`MAX_ALT_CHARS`] characters can have: more is too
+/// long, whatever the characters (and wherever a character is cut).
+const MAX_ALT_BYTES: usize = MAX_ALT_CHARS * 4;
+
 /// `POST /assets` form (documentation only; the handler streams the parts).
 #[derive(Debug, utoipa::ToSchema)]
 #[allow(dead_code)]
@@ -170,6 +174,13 @@ pub(crate) async fn upload(
                     ));
                 }
                 Some("alt") => {
+                    let too_long = || {
+                        invalid(
+                            "alt",
+                            ErrorCode::TooLong,
+                            format!("at most {MAX_ALT_CHARS} characters"),
+                        )
+                    };
                     let mut text = Vec::new();
                     while let Some(chunk) = part.next().await {
                         let chunk = chunk.map_err(|e| {
@@ -178,20 +189,16 @@ pub(crate) async fn upload(
                                 format!("the form could not be read: {e}"),
                             )
                         })?;
-                        text.extend_from_slice(&chunk);
-                        if text.len() > MAX_ALT_CHARS * 4 {
-                            break;
+                        if text.len() + chunk.len() > MAX_ALT_BYTES {
+                            return Err(too_long());
                         }
+                        text.extend_from_slice(&chunk);
                     }
                     let text = String::from_utf8(text).map_err(|_| {
                         invalid("alt", ErrorCode::InvalidCharacters, "not UTF-8 text")
                     })?;
                     if text.chars().count() > MAX_ALT_CHARS {
-                        return Err(invalid(
-                            "alt",
-                            ErrorCode::TooLong,
-                            format!("at most {MAX_ALT_CHARS} characters"),
-                        ));
+                        return Err(too_long());
                     }
                     if text.chars().any(char::is_control) {
                         return Err(invalid(

@@ -944,3 +944,50 @@ async fn an_asset_field_refuses_a_file_over_its_max_bytes() {
     assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text);
     server.stop().await;
 }
+
+/// An `alt` part over the limit is `too_long` at `alt`, whatever its characters: a long run
+/// of multibyte characters, read in chunks that may end inside one, is never "not UTF-8".
+#[actix_web::test]
+async fn an_alt_text_too_long_is_too_long_whatever_its_characters() {
+    let server = TestServer::start().await;
+    // Long enough to arrive in several chunks; each offset puts the chunk ends elsewhere in
+    // the four bytes of a crab.
+    for pad in 0..4 {
+        let alt = format!("{}{}", "x".repeat(pad), "🦀".repeat(100_000));
+        let answer = upload(
+            &server,
+            png(4, 4, 300 + pad),
+            "a.png",
+            "image/png",
+            Some(&alt),
+        )
+        .await;
+        let error = answer.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(error["details"][0]["path"], "alt", "{error}");
+        assert_eq!(error["details"][0]["code"], "too_long", "{error}");
+    }
+    // Short in bytes but over 1,000 characters; and exactly 1,000 four-byte characters.
+    let answer = upload(
+        &server,
+        png(4, 4, 310),
+        "a.png",
+        "image/png",
+        Some(&"é".repeat(1001)),
+    )
+    .await;
+    let error = answer.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(error["details"][0]["code"], "too_long", "{error}");
+    let longest = "🦀".repeat(1000);
+    let answer = upload(
+        &server,
+        png(4, 4, 320),
+        "a.png",
+        "image/png",
+        Some(&longest),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    assert_eq!(answer.body["alt"], longest.as_str());
+    assert_eq!(originals(&server).len(), 1, "refused uploads leave nothing");
+    server.stop().await;
+}

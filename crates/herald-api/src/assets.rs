@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures::StreamExt;
 use herald_assets::{Declared, IngestError, Received, sanitize_filename, with_extension_for};
 use herald_model::{ErrorCode, FieldError, ValidationErrors};
-use herald_store::{Asset, AssetQuery, EntryLocation, MAX_ALT_CHARS, NewAsset};
+use herald_store::{Asset, AssetQuery, AssetUser, MAX_ALT_CHARS, NewAsset, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Code, ErrorBody};
@@ -329,7 +329,7 @@ pub(crate) async fn list(
 pub(crate) struct AssetDetail {
     #[serde(flatten)]
     asset: Asset,
-    /// The entries whose fields use the asset.
+    /// The entries whose fields use the asset, in their current version or an earlier one.
     used_by: Vec<UsedBy>,
 }
 
@@ -341,27 +341,75 @@ pub(crate) struct UsedBy {
     type_name: String,
     locale: String,
     slug: String,
+    /// Whether its current version uses the asset; otherwise only earlier versions do (the
+    /// live one, or ones that can be restored).
+    current: bool,
 }
 
-impl From<EntryLocation> for UsedBy {
-    fn from(e: EntryLocation) -> Self {
+impl From<AssetUser> for UsedBy {
+    fn from(user: AssetUser) -> Self {
+        let e = user.entry;
         UsedBy {
             id: e.id,
             type_name: e.type_name,
             locale: e.locale,
             slug: e.slug,
+            current: user.current,
         }
     }
 }
 
-fn not_found(error: herald_store::StoreError) -> ApiError {
+fn not_found(error: StoreError) -> ApiError {
     match error {
-        herald_store::StoreError::NotFound => ApiError::not_found("asset"),
+        StoreError::NotFound => ApiError::not_found("asset"),
         other => other.into(),
     }
 }
 
+/// `409 asset_in_use`: one detail per entry (`type/locale/slug`), saying whether its current
+/// version or only an earlier one uses the asset.
+pub(crate) fn in_use(users: &[AssetUser]) -> ApiError {
+    let total = users.len();
+    let (entries, them) = if total == 1 {
+        ("1 entry uses".to_owned(), "it")
+    } else {
+        (format!("{total} entries use"), "them")
+    };
+    let message = if users.iter().all(|u| u.current) {
+        format!("{entries} this asset; remove it from {them} first")
+    } else {
+        format!(
+            "{entries} this asset, in the current version or in an earlier one that can be \
+             restored: an asset any version uses is kept"
+        )
+    };
+    ApiError {
+        details: users
+            .iter()
+            .map(|user| {
+                let e = &user.entry;
+                FieldError::new(
+                    format!("{}/{}/{}", e.type_name, e.locale, e.slug),
+                    ErrorCode::InUse,
+                    if user.current {
+                        format!("entry {} uses this asset", e.id)
+                    } else {
+                        format!(
+                            "an earlier version of entry {} uses this asset (restoring it \
+                             would bring it back)",
+                            e.id
+                        )
+                    },
+                )
+            })
+            .collect(),
+        ..ApiError::new(Code::AssetInUse, message)
+    }
+}
+
 /// One asset
+///
+/// With `used_by`, the entries whose current or earlier versions use it.
 #[utoipa::path(get, path = "/api/v1/assets/{id}", tag = "assets",
     params(("id" = String, Path, description = "Asset id")),
     responses(
@@ -421,12 +469,15 @@ pub(crate) async fn content(
 }
 
 /// Delete an unused asset
+///
+/// Refused while any version of any entry uses it, the current one or an earlier one, so that
+/// every version stays restorable.
 #[utoipa::path(delete, path = "/api/v1/assets/{id}", tag = "assets",
     params(("id" = String, Path, description = "Asset id")),
     responses(
         (status = 200, description = "The deleted asset", body = Asset),
         (status = 404, description = "No such asset", body = ErrorBody),
-        (status = 409, description = "Entries use it: `details` lists them", body = ErrorBody),
+        (status = 409, description = "Entries use it, in their current or an earlier version: `details` lists them", body = ErrorBody),
     ))]
 pub(crate) async fn delete(
     caller: Authorized<Editor>,

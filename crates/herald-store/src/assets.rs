@@ -1,21 +1,22 @@
 //! Assets: uploaded files as the API lists them, and which entries use them. The bytes are in
 //! the private asset store (`herald-assets`); one row per distinct SHA-256, so uploading the
 //! same file twice gives the same asset. Entry writes check their asset fields against these
-//! rows (exists, type accepted, size) and record the uses in the same transaction.
+//! rows (exists, type accepted, size) and record the uses in the same transaction: the current
+//! version's in `asset_uses`, and every version's in `asset_history`, which only grows. An
+//! asset any version uses cannot be deleted, so every version stays restorable.
 
 use chrono::{DateTime, Utc};
 use herald_model::{AssetRules, AssetUse, ErrorCode, FieldError, ValidationErrors};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::{Actor, AuditEvent, record};
-use crate::entity::{asset_uses, assets, revisions};
-use crate::published::live_revisions;
+use crate::entity::{asset_history, asset_uses, assets};
 use crate::search::like_pattern;
 use crate::time::{from_micros, now_micros};
 use crate::writer::WriteTxn;
@@ -81,6 +82,15 @@ pub struct AssetQuery {
     pub content_type: Option<String>,
     pub before: Option<String>,
     pub limit: u64,
+}
+
+/// An entry that uses, or has used, an asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetUser {
+    pub entry: EntryLocation,
+    /// Whether its current version uses the asset; otherwise only earlier versions do (the
+    /// live one among them, perhaps), which restoring would bring back.
+    pub current: bool,
 }
 
 fn search_text(filename: &str, alt: Option<&str>) -> String {
@@ -213,16 +223,31 @@ impl Store {
             .collect())
     }
 
-    /// The entries that use an asset, in their current version or in the one that is live.
-    pub async fn asset_users(&self, id: &str) -> Result<Vec<EntryLocation>, StoreError> {
-        let entry_ids = users_of_asset(&self.read, id).await?;
-        let ids: Vec<&str> = entry_ids.iter().map(String::as_str).collect();
-        self.locate_entries(&ids).await
+    /// The entries that use an asset in any of their versions, by id.
+    pub async fn asset_users(&self, id: &str) -> Result<Vec<AssetUser>, StoreError> {
+        let users = users_of_asset(&self.read, id).await?;
+        self.locate_users(users).await
     }
 
-    /// Deletes an asset no entry uses; `AssetInUse` names the entries otherwise. Returns the
-    /// deleted asset, whose original the caller then removes with
-    /// [`Store::remove_unrecorded_file`] (the same bytes may have been uploaded again since).
+    async fn locate_users(&self, users: Vec<(String, bool)>) -> Result<Vec<AssetUser>, StoreError> {
+        let ids: Vec<&str> = users.iter().map(|(id, _)| id.as_str()).collect();
+        let mut found = self.locate_entries(&ids).await?;
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(found
+            .into_iter()
+            .map(|entry| AssetUser {
+                current: users
+                    .iter()
+                    .any(|(id, current)| *id == entry.id && *current),
+                entry,
+            })
+            .collect())
+    }
+
+    /// Deletes an asset no version of any entry uses; `AssetInUse` names the entries
+    /// otherwise, so that every version stays restorable. Returns the deleted asset, whose
+    /// original the caller then removes with [`Store::remove_unrecorded_file`] (the same
+    /// bytes may have been uploaded again since).
     pub async fn delete_asset(&self, id: &str, actor: &Actor) -> Result<Asset, StoreError> {
         let txn = self.begin_write().await?;
         let asset: Asset = assets::Entity::find_by_id(id.to_owned())
@@ -233,8 +258,7 @@ impl Store {
         let users = users_of_asset(&txn, id).await?;
         if !users.is_empty() {
             drop(txn);
-            let ids: Vec<&str> = users.iter().map(String::as_str).collect();
-            return Err(StoreError::AssetInUse(self.locate_entries(&ids).await?));
+            return Err(StoreError::AssetInUse(self.locate_users(users).await?));
         }
         assets::Entity::delete_by_id(id.to_owned())
             .exec(&txn)
@@ -253,36 +277,36 @@ impl Store {
     }
 }
 
-/// The ids of the entries whose current version uses the asset (`asset_uses`, kept with every
-/// write) or whose live version does: a published entry keeps showing its files while a new
-/// draft drops them, so they must stay. Live versions are searched for the asset's id, which
-/// is rare enough (deleting, or looking at, one asset) to afford a scan.
-async fn users_of_asset(db: &impl ConnectionTrait, id: &str) -> Result<Vec<String>, StoreError> {
-    let mut users: Vec<String> = asset_uses::Entity::find()
+/// The entries that use the asset in any version (`asset_history`), each with whether its
+/// current version does (`asset_uses`), sorted by id. Every revision is in the history once
+/// written (migration `m20261206_000011` recorded the older ones), the live version included:
+/// a published entry whose new draft drops a file keeps it, and so does a restorable one.
+async fn users_of_asset(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Vec<(String, bool)>, StoreError> {
+    let ever: Vec<String> = asset_history::Entity::find()
+        .select_only()
+        .column(asset_history::Column::EntryId)
+        .filter(asset_history::Column::AssetId.eq(id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let current: Vec<String> = asset_uses::Entity::find()
         .select_only()
         .column(asset_uses::Column::EntryId)
         .filter(asset_uses::Column::AssetId.eq(id))
         .into_tuple()
         .all(db)
         .await?;
-    let query = live_revisions()
-        .and_where(
-            Expr::col((Alias::new("r"), revisions::Column::Fields))
-                .like(LikeExpr::new(like_pattern(id)).escape('\\')),
-        )
-        .to_owned();
-    let live = EntryIdRow::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await?;
-    users.extend(live.into_iter().map(|row| row.id));
-    users.sort_unstable();
-    users.dedup();
-    Ok(users)
-}
-
-#[derive(Debug, FromQueryResult)]
-struct EntryIdRow {
-    id: String,
+    // A version written by the previous release during a rolling deploy is in `asset_uses`
+    // alone: count it too.
+    let mut users: std::collections::BTreeMap<String, bool> =
+        ever.into_iter().map(|entry| (entry, false)).collect();
+    for entry in current {
+        users.insert(entry, true);
+    }
+    Ok(users.into_iter().collect())
 }
 
 async fn find_by_sha256(
@@ -427,7 +451,8 @@ pub(crate) fn asset_ids(checks: &[AssetCheck]) -> Vec<&str> {
     ids
 }
 
-/// Replaces the record of which assets an entry uses.
+/// Replaces the record of which assets an entry's current version uses, and adds them to the
+/// entry's history (which keeps what earlier versions used).
 pub(crate) async fn write_asset_uses(
     db: &impl ConnectionTrait,
     entry_id: &str,
@@ -441,10 +466,17 @@ pub(crate) async fn write_asset_uses(
     if ids.is_empty() {
         return Ok(());
     }
-    asset_uses::Entity::insert_many(ids.into_iter().map(|id| asset_uses::ActiveModel {
+    asset_uses::Entity::insert_many(ids.iter().map(|id| asset_uses::ActiveModel {
         entry_id: Set(entry_id.to_owned()),
-        asset_id: Set(id.to_owned()),
+        asset_id: Set((*id).to_owned()),
     }))
+    .exec_without_returning(db)
+    .await?;
+    asset_history::Entity::insert_many(ids.iter().map(|id| asset_history::ActiveModel {
+        asset_id: Set((*id).to_owned()),
+        entry_id: Set(entry_id.to_owned()),
+    }))
+    .on_conflict_do_nothing()
     .exec_without_returning(db)
     .await?;
     Ok(())

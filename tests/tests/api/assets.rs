@@ -614,7 +614,8 @@ async fn asset_fields_check_type_and_size_and_used_assets_cannot_be_deleted() {
     );
     assert_eq!(error["details"][0]["code"], "in_use");
 
-    // Once the entry no longer uses it, it can go, and its original with it.
+    // Once the entry no longer uses it, its first version still does: the asset stays, so
+    // that version can be restored.
     let cleared = server
         .patch(
             &format!("/api/v1/entries/promo_banner/{entry_id}"),
@@ -623,7 +624,7 @@ async fn asset_fields_check_type_and_size_and_used_assets_cannot_be_deleted() {
         )
         .await;
     assert_eq!(cleared.status, StatusCode::OK, "{}", cleared.text);
-    let deleted = server
+    let kept = server
         .send(
             Method::DELETE,
             &format!("/api/v1/assets/{image_id}"),
@@ -631,10 +632,29 @@ async fn asset_fields_check_type_and_size_and_used_assets_cannot_be_deleted() {
             &[],
         )
         .await;
+    let error = kept.assert_error(StatusCode::CONFLICT, "asset_in_use");
+    assert!(
+        error["details"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("earlier version")),
+        "{error}"
+    );
+    assert!(originals(&server).contains(&sha.to_owned()));
+
+    // An asset no version ever used can go, and its original with it.
+    let pdf_sha = document.body["sha256"].as_str().expect("sha");
+    let deleted = server
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/assets/{pdf_id}"),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
-    assert!(!originals(&server).contains(&sha.to_owned()));
+    assert!(!originals(&server).contains(&pdf_sha.to_owned()));
     server
-        .get(&format!("/api/v1/assets/{image_id}"))
+        .get(&format!("/api/v1/assets/{pdf_id}"))
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
     server.stop().await;
@@ -990,4 +1010,131 @@ async fn an_alt_text_too_long_is_too_long_whatever_its_characters() {
     assert_eq!(answer.body["alt"], longest.as_str());
     assert_eq!(originals(&server).len(), 1, "refused uploads leave nothing");
     server.stop().await;
+}
+
+/// Every version stays restorable: an asset an earlier version uses is not deleted, and
+/// restoring that version brings it back.
+#[actix_web::test]
+async fn an_asset_an_earlier_version_uses_is_kept_so_that_version_can_be_restored() {
+    let server = TestServer::start().await;
+    let first = upload(&server, png(800, 400, 3000), "first.png", "image/png", None).await;
+    let second = upload(
+        &server,
+        png(800, 401, 3000),
+        "second.png",
+        "image/png",
+        None,
+    )
+    .await;
+    let (first_id, second_id) = (
+        first.body["id"].as_str().expect("id").to_owned(),
+        second.body["id"].as_str().expect("id").to_owned(),
+    );
+    let entry = server
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Spring", "hero": {"id": first_id}}}),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/entries/promo_banner/{}",
+        entry["id"].as_str().expect("id")
+    );
+    let replaced = server
+        .patch(&path, 1, &json!({"fields": {"hero": {"id": second_id}}}))
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
+
+    let asset_path = format!("/api/v1/assets/{first_id}");
+    let detail = server.get(&asset_path).await;
+    assert_eq!(
+        detail.body["used_by"],
+        json!([{"id": entry["id"], "type": "promo_banner", "locale": "en",
+                "slug": entry["slug"], "current": false}])
+    );
+    let refused = server.send(Method::DELETE, &asset_path, None, &[]).await;
+    let error = refused.assert_error(StatusCode::CONFLICT, "asset_in_use");
+    assert_eq!(
+        error["details"][0]["path"],
+        format!("promo_banner/en/{}", entry["slug"].as_str().expect("slug"))
+    );
+    assert_eq!(error["details"][0]["code"], "in_use");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("restored")),
+        "{error}"
+    );
+
+    let restored = server
+        .send(
+            Method::POST,
+            &format!("{path}/revisions/1/restore"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(restored.status, StatusCode::OK, "{}", restored.text);
+    assert_eq!(restored.body["fields"]["hero"]["id"], first_id.as_str());
+    let preview = server.get(&format!("{path}/preview")).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
+    assert_eq!(preview.body["fields"]["hero"]["width"], 800);
+    assert_eq!(
+        server.get(&asset_path).await.body["used_by"][0]["current"],
+        true
+    );
+    server.stop().await;
+}
+
+/// An import records what every imported version uses, so the assets of restorable versions
+/// stay on the new server too.
+#[actix_web::test]
+async fn an_import_keeps_the_assets_of_earlier_versions() {
+    let source = TestServer::start().await;
+    let image = upload(&source, png(60, 60, 1500), "old.png", "image/png", None).await;
+    let image_id = image.body["id"].as_str().expect("id").to_owned();
+    let entry = source
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Then", "hero": {"id": image_id}}}),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/entries/promo_banner/{}",
+        entry["id"].as_str().expect("id")
+    );
+    let dropped = source
+        .patch(&path, 1, &json!({"fields": {"hero": null}}))
+        .await;
+    assert_eq!(dropped.status, StatusCode::OK, "{}", dropped.text);
+    let mut lines = Vec::new();
+    source
+        .store()
+        .export(|line| {
+            lines.push(line);
+            Ok(())
+        })
+        .await
+        .expect("exported");
+    source.stop().await;
+
+    let target = TestServer::start().await;
+    let schemas = herald_model::SchemaSet::load_dir(&crate::support::example_schemas())
+        .expect("the example schemas");
+    let summary = target
+        .store()
+        .import(&schemas, lines.into_iter().enumerate())
+        .await
+        .expect("imported");
+    assert_eq!((summary.assets, summary.revisions), (1, 2));
+    let refused = target
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/assets/{image_id}"),
+            None,
+            &[],
+        )
+        .await;
+    refused.assert_error(StatusCode::CONFLICT, "asset_in_use");
+    target.stop().await;
 }

@@ -1,8 +1,12 @@
-//! `asset_history`: which entries have used which asset in **any** of their versions, which
-//! `asset_uses` (an entry's current version only) cannot tell. It only grows (revisions are
-//! never destroyed), and an asset with a row here cannot be deleted, so every version of every
-//! entry stays restorable. Filled from the revisions written so far
-//! ([`backfill_asset_history`]; the store runs it again after an import).
+//! Two records that `asset_uses` (an entry's current version only) cannot give:
+//!
+//! - `asset_history`: which entries have used which asset in **any** of their versions. It only
+//!   grows (revisions are never destroyed), and an asset with a row here cannot be deleted, so
+//!   every version of every entry stays restorable. Filled from the revisions written so far
+//!   ([`backfill_asset_history`]; the store runs it again after an import).
+//! - `asset_uploads`: who has uploaded an asset's bytes (its creator, and anyone who uploaded
+//!   the same bytes again since). A caller limited to some content types sees the assets it
+//!   uploaded and those used by entries of its types.
 //!
 //! During a rolling deploy the previous release keeps working on this schema; versions it
 //! writes meanwhile reach `asset_history` only once a new server writes the entry again.
@@ -25,9 +29,17 @@ enum AssetHistory {
 }
 
 #[derive(Iden, Clone, Copy)]
+enum AssetUploads {
+    Table,
+    AssetId,
+    UploadedBy,
+}
+
+#[derive(Iden, Clone, Copy)]
 enum Assets {
     Table,
     Id,
+    CreatedBy,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -149,10 +161,50 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        backfill_asset_history(manager.get_connection()).await
+        manager
+            .create_table(
+                Table::create()
+                    .table(AssetUploads::Table)
+                    .col(
+                        ColumnDef::new(AssetUploads::AssetId)
+                            .string_len(36)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AssetUploads::UploadedBy)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .primary_key(
+                        Index::create()
+                            .col(AssetUploads::AssetId)
+                            .col(AssetUploads::UploadedBy),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        db.execute(
+            &Query::insert()
+                .into_table(AssetUploads::Table)
+                .columns([AssetUploads::AssetId, AssetUploads::UploadedBy])
+                .select_from(
+                    Query::select()
+                        .columns([Assets::Id, Assets::CreatedBy])
+                        .from(Assets::Table)
+                        .to_owned(),
+                )
+                .map_err(|e| DbErr::Custom(e.to_string()))?
+                .to_owned(),
+        )
+        .await?;
+        backfill_asset_history(db).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(AssetUploads::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(AssetHistory::Table).to_owned())
             .await
@@ -171,7 +223,7 @@ mod tests {
     const UNUSED: &str = "0193a3e4-7c1e-7b4a-9f00-3c2d1e0f9a22";
 
     #[tokio::test]
-    async fn the_revisions_of_an_older_database_are_recorded() {
+    async fn the_revisions_and_uploads_of_an_older_database_are_recorded() {
         let db = Database::connect("sqlite::memory:")
             .await
             .expect("a database");
@@ -229,6 +281,13 @@ mod tests {
         assert_eq!(
             rows("SELECT asset_id, entry_id FROM asset_history").await,
             [(HERO.to_owned(), "entry-1".to_owned())]
+        );
+        assert_eq!(
+            rows("SELECT asset_id, uploaded_by FROM asset_uploads ORDER BY asset_id").await,
+            [
+                (HERO.to_owned(), "ada".to_owned()),
+                (UNUSED.to_owned(), "bo".to_owned())
+            ]
         );
     }
 

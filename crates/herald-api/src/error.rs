@@ -236,7 +236,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::FourEyes(message) => ApiError::new(Code::FourEyes, message),
             StoreError::Validation(errors) => ApiError::validation(errors),
-            StoreError::AssetInUse(users) => crate::assets::in_use(&users),
+            StoreError::AssetInUse(users) => crate::assets::in_use(&users, 0),
             StoreError::InvalidCursor(why) => ApiError::invalid_query(format!("cursor: {why}")),
             other @ (StoreError::Corrupt(_)
             | StoreError::Files(_)

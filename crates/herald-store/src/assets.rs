@@ -4,19 +4,23 @@
 //! rows (exists, type accepted, size) and record the uses in the same transaction: the current
 //! version's in `asset_uses`, and every version's in `asset_history`, which only grows. An
 //! asset any version uses cannot be deleted, so every version stays restorable.
+//!
+//! Who may see an asset: callers of every content type see all of them; a caller limited to
+//! some types ([`AssetScope`]) sees those it uploaded (`asset_uploads`) and those that entries
+//! of its types use or have used, so an embargoed image of another type's entry stays hidden.
 
 use chrono::{DateTime, Utc};
 use herald_model::{AssetRules, AssetUse, ErrorCode, FieldError, ValidationErrors};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LikeExpr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Statement,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::{Actor, AuditEvent, record};
-use crate::entity::{asset_history, asset_uses, assets};
+use crate::entity::{asset_history, asset_uploads, asset_uses, assets, entries};
 use crate::search::like_pattern;
 use crate::time::{from_micros, now_micros};
 use crate::writer::WriteTxn;
@@ -80,8 +84,62 @@ pub struct AssetQuery {
     pub q: Option<String>,
     /// An exact type (`image/png`) or a family (`image/`).
     pub content_type: Option<String>,
+    /// Only the assets this caller may see (`None`: every asset).
+    pub scope: Option<AssetScope>,
     pub before: Option<String>,
     pub limit: u64,
+}
+
+/// The assets a caller limited to some content types may see: those it uploaded (it, or
+/// anyone, uploading the same bytes again counts), and those an entry of one of its types
+/// uses in any version. Unused assets uploaded by others stay hidden: an embargoed file is
+/// often uploaded before it is put in its entry. Callers of every type see every asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetScope {
+    /// The caller's principal id (what `created_by` records).
+    pub uploader: String,
+    /// The content types it may access.
+    pub types: Vec<String>,
+}
+
+impl AssetScope {
+    /// The condition on `assets` rows that keeps the visible ones: two index lookups per row
+    /// (`asset_uploads` and `asset_history` are keyed by asset first), so a keyset page stays
+    /// a walk down `assets`' primary key.
+    fn condition(&self) -> Condition {
+        let (u, h, e) = (Alias::new("u"), Alias::new("h"), Alias::new("e"));
+        let outer_id = Expr::col((assets::Entity, assets::Column::Id));
+        let uploaded = Query::select()
+            .expr(Expr::val(1))
+            .from_as(asset_uploads::Entity, u.clone())
+            .and_where(Expr::col((u.clone(), asset_uploads::Column::AssetId)).eq(outer_id.clone()))
+            .and_where(Expr::col((u, asset_uploads::Column::UploadedBy)).eq(self.uploader.as_str()))
+            .to_owned();
+        let used = Query::select()
+            .expr(Expr::val(1))
+            .from_as(asset_history::Entity, h.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                entries::Entity,
+                e.clone(),
+                Expr::col((e.clone(), entries::Column::Id))
+                    .equals((h.clone(), asset_history::Column::EntryId)),
+            )
+            .and_where(Expr::col((h, asset_history::Column::AssetId)).eq(outer_id))
+            .and_where(
+                Expr::col((e, entries::Column::TypeName))
+                    .is_in(self.types.iter().map(String::as_str)),
+            )
+            .to_owned();
+        Condition::any()
+            .add(Expr::exists(uploaded))
+            .add(Expr::exists(used))
+    }
+
+    /// Whether the scope includes a content type.
+    pub fn covers(&self, type_name: &str) -> bool {
+        self.types.iter().any(|t| t == type_name)
+    }
 }
 
 /// An entry that uses, or has used, an asset.
@@ -98,12 +156,12 @@ fn search_text(filename: &str, alt: Option<&str>) -> String {
 }
 
 impl Store {
-    /// Records a received file, or returns the asset that already has these bytes. The flag
-    /// is `true` when the asset is new; only then has `keep_file` run, which moves the file to
-    /// where originals live. It runs inside the transaction, under the lock of the file's
-    /// hash ([`lock_file`]), so that no [`Store::remove_unrecorded_file`] can take the file
-    /// away before its row exists; if the row is not written after all, the file stays for a
-    /// sweep to remove.
+    /// Records a received file, or returns the asset that already has these bytes (and records
+    /// `actor` as one of its uploaders). The flag is `true` when the asset is new; only then
+    /// has `keep_file` run, which moves the file to where originals live. It runs inside the
+    /// transaction, under the lock of the file's hash ([`lock_file`]), so that no
+    /// [`Store::remove_unrecorded_file`] can take the file away before its row exists; if the
+    /// row is not written after all, the file stays for a sweep to remove.
     pub async fn create_asset(
         &self,
         new: NewAsset,
@@ -113,6 +171,8 @@ impl Store {
         let txn = self.begin_write().await?;
         lock_file(&txn, &new.sha256).await?;
         if let Some(existing) = find_by_sha256(&txn, &new.sha256).await? {
+            record_uploader(&txn, &existing.id, &actor.id).await?;
+            txn.commit().await?;
             return Ok((existing, false));
         }
         let id = uuid::Uuid::now_v7().to_string();
@@ -180,9 +240,13 @@ impl Store {
             .await?)
     }
 
-    /// One asset.
-    pub async fn asset(&self, id: &str) -> Result<Asset, StoreError> {
-        assets::Entity::find_by_id(id.to_owned())
+    /// One asset, if it exists and `scope` (when given) lets the caller see it.
+    pub async fn asset(&self, id: &str, scope: Option<&AssetScope>) -> Result<Asset, StoreError> {
+        let mut select = assets::Entity::find_by_id(id.to_owned());
+        if let Some(scope) = scope {
+            select = select.filter(scope.condition());
+        }
+        select
             .one(&self.read)
             .await?
             .map(Asset::from)
@@ -209,6 +273,9 @@ impl Store {
             } else {
                 select.filter(assets::Column::ContentType.eq(content_type))
             };
+        }
+        if let Some(scope) = &query.scope {
+            select = select.filter(scope.condition());
         }
         if let Some(before) = &query.before {
             select = select.filter(assets::Column::Id.lt(before));
@@ -263,6 +330,10 @@ impl Store {
         assets::Entity::delete_by_id(id.to_owned())
             .exec(&txn)
             .await?;
+        asset_uploads::Entity::delete_many()
+            .filter(asset_uploads::Column::AssetId.eq(id))
+            .exec(&txn)
+            .await?;
         record(
             &txn,
             actor,
@@ -309,6 +380,22 @@ async fn users_of_asset(
     Ok(users.into_iter().collect())
 }
 
+/// Records that `uploader` has uploaded the asset's bytes (once).
+async fn record_uploader(
+    db: &impl ConnectionTrait,
+    asset_id: &str,
+    uploader: &str,
+) -> Result<(), StoreError> {
+    asset_uploads::Entity::insert(asset_uploads::ActiveModel {
+        asset_id: Set(asset_id.to_owned()),
+        uploaded_by: Set(uploader.to_owned()),
+    })
+    .on_conflict_do_nothing()
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
 async fn find_by_sha256(
     db: &impl ConnectionTrait,
     sha256: &str,
@@ -335,11 +422,12 @@ async fn lock_file(txn: &WriteTxn, sha256: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Inserts an asset exactly as exported (import).
+/// Inserts an asset exactly as exported (import), its creator as its first uploader.
 pub(crate) async fn insert_asset(
     db: &impl ConnectionTrait,
     asset: Asset,
 ) -> Result<(), StoreError> {
+    record_uploader(db, &asset.id, &asset.created_by).await?;
     assets::Entity::insert(assets::ActiveModel {
         search_text: Set(search_text(&asset.filename, asset.alt.as_deref())),
         id: Set(asset.id),

@@ -30,7 +30,7 @@ mod workflow;
 mod writer;
 
 pub use api_tokens::{ApiToken, NewApiToken};
-pub use assets::{Asset, AssetQuery, AssetUser, MAX_ALT_CHARS, NewAsset};
+pub use assets::{Asset, AssetQuery, AssetScope, AssetUser, MAX_ALT_CHARS, NewAsset};
 pub use audit::{Actor, AuditEvent, AuditQuery, AuditRecord, EventKey};
 pub use connect::Store;
 pub use entries::{EntryLocation, EntryUpdate, NewEntry};

@@ -1138,3 +1138,188 @@ async fn an_import_keeps_the_assets_of_earlier_versions() {
     refused.assert_error(StatusCode::CONFLICT, "asset_in_use");
     target.stop().await;
 }
+
+/// A caller limited to some content types sees the assets it uploaded and those entries of
+/// its types use; another type's files, embargoed ones included, stay out of its reach.
+#[actix_web::test]
+async fn a_scoped_editor_reaches_only_its_uploads_and_its_types_assets() {
+    let server = TestServer::start().await;
+    let upload_as = async |token: Option<&str>, bytes: Vec<u8>, name: &str| {
+        let part = Part::bytes(bytes)
+            .file_name(name.to_owned())
+            .mime_str("image/png")
+            .expect("a type");
+        let mut request = server
+            .client
+            .post(server.url("/api/v1/assets"))
+            .multipart(Form::new().part("file", part));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Response::read(request.send().await.expect("an answer")).await
+    };
+    let id_of = |answer: &Response| answer.body["id"].as_str().expect("an id").to_owned();
+
+    // The admin (every type): an embargoed launch image for a banner, a spare upload no entry
+    // uses yet, and a portrait for an author.
+    let launch = upload_as(None, png(1600, 900, 4000), "launch.png").await;
+    let spare_bytes = png(300, 300, 4001);
+    let spare = upload_as(None, spare_bytes.clone(), "spare.png").await;
+    let face = upload_as(None, png(200, 200, 4002), "face.png").await;
+    let (launch_id, spare_id, face_id) = (id_of(&launch), id_of(&spare), id_of(&face));
+    server
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Launch", "hero": {"id": launch_id}}}),
+        )
+        .await;
+    let author = server
+        .create(
+            "author",
+            &json!({"fields": {"name": "Ada Face", "email": "ada@example.com",
+                               "avatar": {"id": face_id}}}),
+        )
+        .await;
+
+    // An editor limited to authors uploads one of its own.
+    let scoped = server
+        .user_token("authors-only@shop.example", "editor", Some(&["author"]))
+        .await;
+    let mine = upload_as(Some(&scoped), png(64, 64, 4003), "mine.png").await;
+    assert_eq!(mine.status, StatusCode::CREATED, "{}", mine.text);
+    let mine_id = id_of(&mine);
+    let as_scoped = async |method: Method, path: &str| {
+        server
+            .send(
+                method,
+                path,
+                None,
+                &[("authorization", &format!("Bearer {scoped}"))],
+            )
+            .await
+    };
+    let names = |answer: &Response| -> Vec<String> {
+        answer.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|a| a["filename"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    let listed = as_scoped(Method::GET, "/api/v1/assets").await;
+    assert_eq!(names(&listed), ["mine.png", "face.png"], "{}", listed.text);
+    // Keyset paging walks the same set.
+    let page = as_scoped(Method::GET, "/api/v1/assets?limit=1").await;
+    assert_eq!(names(&page), ["mine.png"]);
+    let cursor = page.body["next_cursor"].as_str().expect("more").to_owned();
+    let next = as_scoped(
+        Method::GET,
+        &format!("/api/v1/assets?limit=1&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(names(&next), ["face.png"]);
+    let cursor = next.body["next_cursor"].as_str().expect("more").to_owned();
+    let last = as_scoped(
+        Method::GET,
+        &format!("/api/v1/assets?limit=1&cursor={cursor}"),
+    )
+    .await;
+    assert!(names(&last).is_empty(), "{}", last.text);
+    assert_eq!(
+        names(&as_scoped(Method::GET, "/api/v1/assets?q=launch").await),
+        Vec::<String>::new()
+    );
+
+    // The embargoed image and the spare upload are as if they did not exist: no metadata, no
+    // original, no deletion.
+    for id in [&launch_id, &spare_id] {
+        for path in [
+            format!("/api/v1/assets/{id}"),
+            format!("/api/v1/assets/{id}/content"),
+        ] {
+            as_scoped(Method::GET, &path)
+                .await
+                .assert_error(StatusCode::NOT_FOUND, "not_found");
+        }
+        as_scoped(Method::DELETE, &format!("/api/v1/assets/{id}"))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+        assert_eq!(
+            server.get(&format!("/api/v1/assets/{id}")).await.status,
+            StatusCode::OK,
+            "still there"
+        );
+    }
+    // The author's portrait is visible, with its original.
+    let detail = as_scoped(Method::GET, &format!("/api/v1/assets/{face_id}")).await;
+    assert_eq!(detail.status, StatusCode::OK, "{}", detail.text);
+    assert_eq!(detail.body["used_by"][0]["id"], author["id"]);
+    let content = as_scoped(Method::GET, &format!("/api/v1/assets/{face_id}/content")).await;
+    assert_eq!(content.status, StatusCode::OK);
+
+    // A banner starts using the portrait and the editor's own upload: the editor learns that
+    // other entries use them, not which.
+    let shared = server
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Faces", "hero": {"id": face_id}}}),
+        )
+        .await;
+    server
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Mine", "hero": {"id": mine_id}}}),
+        )
+        .await;
+    let detail = as_scoped(Method::GET, &format!("/api/v1/assets/{face_id}")).await;
+    assert_eq!(
+        detail.body["used_by"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        detail.text
+    );
+    let everyone = server.get(&format!("/api/v1/assets/{face_id}")).await;
+    assert!(
+        everyone.body["used_by"]
+            .as_array()
+            .is_some_and(|u| u.iter().any(|e| e["id"] == shared["id"])),
+        "{}",
+        everyone.text
+    );
+    let refused = as_scoped(Method::DELETE, &format!("/api/v1/assets/{mine_id}")).await;
+    let error = refused.assert_error(StatusCode::CONFLICT, "asset_in_use");
+    assert!(error.get("details").is_none(), "no entry named: {error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("outside your scope")),
+        "{error}"
+    );
+
+    // Uploading the spare file's bytes again proves the editor has them: it gets the asset
+    // and may see it from then on.
+    let again = upload_as(Some(&scoped), spare_bytes, "copy.png").await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.body["id"], spare_id.as_str());
+    let seen = as_scoped(Method::GET, &format!("/api/v1/assets/{spare_id}")).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+
+    // An editor of every type sees every asset.
+    let unscoped = server
+        .user_token("all-types@shop.example", "editor", None)
+        .await;
+    let all = server
+        .send(
+            Method::GET,
+            "/api/v1/assets",
+            None,
+            &[("authorization", &format!("Bearer {unscoped}"))],
+        )
+        .await;
+    assert_eq!(
+        names(&all),
+        ["mine.png", "face.png", "spare.png", "launch.png"]
+    );
+    server.stop().await;
+}

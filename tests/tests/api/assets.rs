@@ -1,6 +1,7 @@
 //! Uploads: every accepted type, mislabelled and unknown files refused, limits, unsafe names,
-//! deduplication (also under concurrent uploads), asset fields in entries, the private
-//! original, search, and deletion of used assets refused.
+//! deduplication (also under concurrent uploads), uploads broken off midway, asset fields in
+//! entries, the private original, search, the content-type scope, and deletion of assets any
+//! version uses refused.
 
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
@@ -463,10 +464,13 @@ async fn the_same_bytes_are_one_asset_even_when_uploaded_at_once() {
                     .file_name(format!("same-{n}.png"))
                     .mime_str("image/png")
                     .expect("type");
+                let form = Form::new()
+                    .text("alt", format!("Upload number {n}"))
+                    .part("file", part);
                 Response::read(
                     client
                         .post(url)
-                        .multipart(Form::new().part("file", part))
+                        .multipart(form)
                         .send()
                         .await
                         .expect("an answer"),
@@ -475,17 +479,34 @@ async fn the_same_bytes_are_one_asset_even_when_uploaded_at_once() {
             })
         })
         .collect();
-    let mut ids = Vec::new();
+    let mut answers = Vec::new();
     let mut created = 0;
     for task in tasks {
         let answer = task.await.expect("an upload");
         assert!(answer.status.is_success(), "{}", answer.text);
         created += usize::from(answer.status == StatusCode::CREATED);
-        ids.push(answer.body["id"].clone());
+        answers.push(answer.body);
     }
-    ids.dedup();
-    assert_eq!(ids.len(), 1, "one asset for the same bytes: {ids:?}");
     assert_eq!(created, 1, "created once");
+    // Every answer is the one stored asset, with the name and alt text of the upload that
+    // created it; the others' names and alt texts are not stored anywhere.
+    let stored = server
+        .get(&format!(
+            "/api/v1/assets/{}",
+            answers[0]["id"].as_str().expect("id")
+        ))
+        .await;
+    for answer in &answers {
+        for key in ["id", "filename", "alt", "created_at"] {
+            assert_eq!(answer[key], stored.body[key], "{key}: {answer}");
+        }
+    }
+    let name = stored.body["filename"].as_str().expect("a name");
+    let n = name
+        .trim_start_matches("same-")
+        .trim_end_matches(".png")
+        .to_owned();
+    assert_eq!(stored.body["alt"], format!("Upload number {n}"), "{name}");
     assert_eq!(originals(&server).len(), 2, "two distinct files stored");
     let listed = server.get("/api/v1/assets").await;
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(2));
@@ -1321,5 +1342,152 @@ async fn a_scoped_editor_reaches_only_its_uploads_and_its_types_assets() {
         names(&all),
         ["mine.png", "face.png", "spare.png", "launch.png"]
     );
+    server.stop().await;
+}
+
+/// Asset fields are checked on every write, at their own path: in lists of objects, against
+/// a family (`image/*`), and on updates as on creation.
+#[actix_web::test]
+async fn asset_fields_are_checked_in_lists_and_on_updates() {
+    let server = TestServer::start().await;
+    let picture = upload(&server, gif(40, 20), "picture.gif", "image/gif", None).await;
+    let document = upload(&server, pdf(), "terms.pdf", "application/pdf", None).await;
+    let big = upload(
+        &server,
+        png(2000, 2000, 2 * 1024 * 1024 + 1),
+        "big.png",
+        "image/png",
+        None,
+    )
+    .await;
+    let section = |id: &Value| json!({"kind": "rich_text", "heading": "Hi", "image": {"id": id}});
+    // landing_page.sections[].image accepts `image/*` up to 8 MiB: a GIF is one.
+    let page = server
+        .create(
+            "landing_page",
+            &json!({"fields": {"title": "Home", "sections": [
+                {"kind": "rich_text", "heading": "Top"}, section(&picture.body["id"])]}}),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/entries/landing_page/{}",
+        page["id"].as_str().expect("id")
+    );
+    let refused = server
+        .patch(
+            &path,
+            1,
+            &json!({"fields": {"sections": [section(&picture.body["id"]), section(&document.body["id"])]}}),
+        )
+        .await;
+    let error = refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(
+        error["details"],
+        json!([{"path": "fields.sections[1].image", "code": "asset_type_not_accepted",
+                "message": error["details"][0]["message"]}]),
+        "{error}"
+    );
+
+    // author.avatar: images up to 2 MiB; an update breaking both rules hears of both.
+    let author = server
+        .create(
+            "author",
+            &json!({"fields": {"name": "Bo Small", "email": "bo@example.com"}}),
+        )
+        .await;
+    let author_path = format!(
+        "/api/v1/entries/author/{}",
+        author["id"].as_str().expect("id")
+    );
+    let refused = server
+        .patch(
+            &author_path,
+            1,
+            &json!({"fields": {"avatar": {"id": big.body["id"]}}}),
+        )
+        .await;
+    let error = refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(error["details"][0]["path"], "fields.avatar", "{error}");
+    assert_eq!(error["details"][0]["code"], "asset_too_large", "{error}");
+    let refused = server
+        .patch(
+            &author_path,
+            1,
+            &json!({"fields": {"avatar": {"id": document.body["id"]}}}),
+        )
+        .await;
+    let error = refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(
+        error["details"][0]["code"], "asset_type_not_accepted",
+        "{error}"
+    );
+    let unchanged = server.get(&author_path).await;
+    assert_eq!(unchanged.body["version"], 1, "nothing written");
+    server.stop().await;
+}
+
+/// A client that breaks off mid-upload leaves no file (not even a partial one) and no row.
+#[actix_web::test]
+async fn an_upload_broken_off_midway_leaves_nothing() {
+    use tokio::io::AsyncWriteExt;
+
+    let server = TestServer::start().await;
+    let uploads = server.dir.path().join("assets/uploads");
+    let files_in = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("a connection");
+    let boundary = "herald-broken-off";
+    let preamble = format!(
+        "--{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"cut.png\"\r\n\
+         content-type: image/png\r\n\r\n"
+    );
+    let head = format!(
+        "POST /api/v1/assets HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {}\r\n\
+         content-type: multipart/form-data; boundary={boundary}\r\ncontent-length: {}\r\n\r\n",
+        server.token,
+        8 * 1024 * 1024
+    );
+    socket
+        .write_all(format!("{head}{preamble}").as_bytes())
+        .await
+        .expect("sent");
+    socket
+        .write_all(&png(100, 100, 1024 * 1024))
+        .await
+        .expect("sent");
+    socket.flush().await.expect("flushed");
+    // The server is receiving it: a partial file is there.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while files_in(&uploads).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upload never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    drop(socket);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !files_in(&uploads).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "left in {}: {:?}",
+            uploads.display(),
+            files_in(&uploads)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(originals(&server).is_empty(), "{:?}", originals(&server));
+    let listed = server.get("/api/v1/assets").await;
+    assert_eq!(listed.body["items"], json!([]), "{}", listed.text);
     server.stop().await;
 }

@@ -14,8 +14,10 @@ mod m20261203_000007_listing_page_size;
 mod m20261203_000008_published_assets;
 mod m20261203_000009_search_index;
 mod m20261203_000010_listing_sorts;
+mod m20261206_000011_asset_history;
 
 pub use m20261123_000003_publishing::BACKFILL_PUBLISHED;
+pub use m20261206_000011_asset_history::backfill_asset_history;
 
 /// Every migration, oldest first. Never edit or reorder a released one: add a new one.
 #[derive(Debug)]
@@ -35,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_published_assets::Migration),
             Box::new(m20261203_000009_search_index::Migration),
             Box::new(m20261203_000010_listing_sorts::Migration),
+            Box::new(m20261206_000011_asset_history::Migration),
         ]
     }
 }

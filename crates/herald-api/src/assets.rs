@@ -1,6 +1,7 @@
 //! `/api/v1/assets…`: uploads (multipart, streamed into private storage, never held whole in
 //! memory), listing and search, one asset with the entries using it, the private original for
-//! previews, and deletion of unused assets.
+//! previews, and deletion of unused assets. A caller limited to some content types reaches
+//! only the assets [`AssetScope`] lets it see; any other is `404`, as if it did not exist.
 
 use actix_multipart::Multipart;
 use actix_web::http::header;
@@ -8,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures::StreamExt;
 use herald_assets::{Declared, IngestError, Received, sanitize_filename, with_extension_for};
 use herald_model::{ErrorCode, FieldError, ValidationErrors};
-use herald_store::{Asset, AssetQuery, EntryLocation, MAX_ALT_CHARS, NewAsset};
+use herald_store::{Asset, AssetQuery, AssetScope, AssetUser, MAX_ALT_CHARS, NewAsset, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Code, ErrorBody};
@@ -39,6 +40,22 @@ impl Default for AssetLimits {
 
 /// Room for the multipart framing and the `alt` part around the file.
 const FORM_OVERHEAD: u64 = 64 * 1024;
+
+/// The most bytes an `alt` part of at most [`MAX_ALT_CHARS`] characters can have: more is too
+/// long, whatever the characters (and wherever a character is cut).
+const MAX_ALT_BYTES: usize = MAX_ALT_CHARS * 4;
+
+/// What a caller limited to some content types may see of the assets (`None`: every asset).
+fn scope_of<R>(caller: &Authorized<R>) -> Option<AssetScope> {
+    caller
+        .principal
+        .content_types
+        .as_ref()
+        .map(|types| AssetScope {
+            uploader: caller.principal.id.clone(),
+            types: types.clone(),
+        })
+}
 
 /// `POST /assets` form (documentation only; the handler streams the parts).
 #[derive(Debug, utoipa::ToSchema)]
@@ -170,6 +187,13 @@ pub(crate) async fn upload(
                     ));
                 }
                 Some("alt") => {
+                    let too_long = || {
+                        invalid(
+                            "alt",
+                            ErrorCode::TooLong,
+                            format!("at most {MAX_ALT_CHARS} characters"),
+                        )
+                    };
                     let mut text = Vec::new();
                     while let Some(chunk) = part.next().await {
                         let chunk = chunk.map_err(|e| {
@@ -178,20 +202,16 @@ pub(crate) async fn upload(
                                 format!("the form could not be read: {e}"),
                             )
                         })?;
-                        text.extend_from_slice(&chunk);
-                        if text.len() > MAX_ALT_CHARS * 4 {
-                            break;
+                        if text.len() + chunk.len() > MAX_ALT_BYTES {
+                            return Err(too_long());
                         }
+                        text.extend_from_slice(&chunk);
                     }
                     let text = String::from_utf8(text).map_err(|_| {
                         invalid("alt", ErrorCode::InvalidCharacters, "not UTF-8 text")
                     })?;
                     if text.chars().count() > MAX_ALT_CHARS {
-                        return Err(invalid(
-                            "alt",
-                            ErrorCode::TooLong,
-                            format!("at most {MAX_ALT_CHARS} characters"),
-                        ));
+                        return Err(too_long());
                     }
                     if text.chars().any(char::is_control) {
                         return Err(invalid(
@@ -288,13 +308,16 @@ pub(crate) struct AssetPage {
 }
 
 /// List and search assets
+///
+/// A caller limited to some content types sees the assets it uploaded and those used by
+/// entries of its types.
 #[utoipa::path(get, path = "/api/v1/assets", tag = "assets", params(AssetListParams),
     responses(
         (status = 200, description = "A page of assets, newest first", body = AssetPage),
         (status = 400, description = "Bad query parameter", body = ErrorBody),
     ))]
 pub(crate) async fn list(
-    _caller: Authorized<Editor>,
+    caller: Authorized<Editor>,
     req: HttpRequest,
     params: QueryParams<AssetListParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -307,6 +330,7 @@ pub(crate) async fn list(
     let query = AssetQuery {
         q: params.q,
         content_type: params.content_type.map(|t| t.to_ascii_lowercase()),
+        scope: scope_of(&caller),
         before: parse_cursor(params.cursor.as_deref(), id_cursor)?,
         limit,
     };
@@ -322,7 +346,8 @@ pub(crate) async fn list(
 pub(crate) struct AssetDetail {
     #[serde(flatten)]
     asset: Asset,
-    /// The entries whose fields use the asset.
+    /// The entries whose fields use the asset, in their current version or an earlier one
+    /// (for a caller limited to some content types, only entries of those types).
     used_by: Vec<UsedBy>,
 }
 
@@ -334,27 +359,97 @@ pub(crate) struct UsedBy {
     type_name: String,
     locale: String,
     slug: String,
+    /// Whether its current version uses the asset; otherwise only earlier versions do (the
+    /// live one, or ones that can be restored).
+    current: bool,
 }
 
-impl From<EntryLocation> for UsedBy {
-    fn from(e: EntryLocation) -> Self {
+impl From<AssetUser> for UsedBy {
+    fn from(user: AssetUser) -> Self {
+        let e = user.entry;
         UsedBy {
             id: e.id,
             type_name: e.type_name,
             locale: e.locale,
             slug: e.slug,
+            current: user.current,
         }
     }
 }
 
-fn not_found(error: herald_store::StoreError) -> ApiError {
+fn not_found(error: StoreError) -> ApiError {
     match error {
-        herald_store::StoreError::NotFound => ApiError::not_found("asset"),
+        StoreError::NotFound => ApiError::not_found("asset"),
         other => other.into(),
     }
 }
 
+/// The users of an asset a caller may know of, and how many others there are.
+fn users_in_scope(users: Vec<AssetUser>, scope: Option<&AssetScope>) -> (Vec<AssetUser>, usize) {
+    let Some(scope) = scope else {
+        return (users, 0);
+    };
+    let total = users.len();
+    let shown: Vec<AssetUser> = users
+        .into_iter()
+        .filter(|u| scope.covers(&u.entry.type_name))
+        .collect();
+    let hidden = total - shown.len();
+    (shown, hidden)
+}
+
+/// `409 asset_in_use`: one detail per entry (`type/locale/slug`), saying whether its current
+/// version or only an earlier one uses the asset; `hidden` more entries are of content types
+/// outside the caller's scope and are only counted.
+pub(crate) fn in_use(users: &[AssetUser], hidden: usize) -> ApiError {
+    let total = users.len() + hidden;
+    let (entries, them) = if total == 1 {
+        ("1 entry uses".to_owned(), "it")
+    } else {
+        (format!("{total} entries use"), "them")
+    };
+    let mut message = if hidden == 0 && users.iter().all(|u| u.current) {
+        format!("{entries} this asset; remove it from {them} first")
+    } else {
+        format!(
+            "{entries} this asset, in the current version or in an earlier one that can be \
+             restored: an asset any version uses is kept"
+        )
+    };
+    if total == 1 && hidden == 1 {
+        message.push_str(" (an entry of a content type outside your scope)");
+    } else if hidden > 0 {
+        message.push_str(&format!(
+            " ({hidden} of them of content types outside your scope)"
+        ));
+    }
+    ApiError {
+        details: users
+            .iter()
+            .map(|user| {
+                let e = &user.entry;
+                FieldError::new(
+                    format!("{}/{}/{}", e.type_name, e.locale, e.slug),
+                    ErrorCode::InUse,
+                    if user.current {
+                        format!("entry {} uses this asset", e.id)
+                    } else {
+                        format!(
+                            "an earlier version of entry {} uses this asset (restoring it \
+                             would bring it back)",
+                            e.id
+                        )
+                    },
+                )
+            })
+            .collect(),
+        ..ApiError::new(Code::AssetInUse, message)
+    }
+}
+
 /// One asset
+///
+/// With `used_by`, the entries whose current or earlier versions use it.
 #[utoipa::path(get, path = "/api/v1/assets/{id}", tag = "assets",
     params(("id" = String, Path, description = "Asset id")),
     responses(
@@ -362,19 +457,19 @@ fn not_found(error: herald_store::StoreError) -> ApiError {
         (status = 404, description = "No such asset", body = ErrorBody),
     ))]
 pub(crate) async fn get(
-    _caller: Authorized<Editor>,
+    caller: Authorized<Editor>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req)?;
-    let asset = state.store.asset(&path).await.map_err(not_found)?;
-    let used_by = state
+    let scope = scope_of(&caller);
+    let asset = state
         .store
-        .asset_users(&asset.id)
-        .await?
-        .into_iter()
-        .map(UsedBy::from)
-        .collect();
+        .asset(&path, scope.as_ref())
+        .await
+        .map_err(not_found)?;
+    let (users, _) = users_in_scope(state.store.asset_users(&asset.id).await?, scope.as_ref());
+    let used_by = users.into_iter().map(UsedBy::from).collect();
     Ok(HttpResponse::Ok().json(AssetDetail { asset, used_by }))
 }
 
@@ -389,12 +484,16 @@ pub(crate) async fn get(
         (status = 404, description = "No such asset", body = ErrorBody),
     ))]
 pub(crate) async fn content(
-    _caller: Authorized<Editor>,
+    caller: Authorized<Editor>,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req)?;
-    let asset = state.store.asset(&path).await.map_err(not_found)?;
+    let asset = state
+        .store
+        .asset(&path, scope_of(&caller).as_ref())
+        .await
+        .map_err(not_found)?;
     let body = state
         .assets
         .open(&asset.sha256)
@@ -414,12 +513,15 @@ pub(crate) async fn content(
 }
 
 /// Delete an unused asset
+///
+/// Refused while any version of any entry uses it, the current one or an earlier one, so that
+/// every version stays restorable.
 #[utoipa::path(delete, path = "/api/v1/assets/{id}", tag = "assets",
     params(("id" = String, Path, description = "Asset id")),
     responses(
         (status = 200, description = "The deleted asset", body = Asset),
         (status = 404, description = "No such asset", body = ErrorBody),
-        (status = 409, description = "Entries use it: `details` lists them", body = ErrorBody),
+        (status = 409, description = "Entries use it, in their current or an earlier version: `details` lists them", body = ErrorBody),
     ))]
 pub(crate) async fn delete(
     caller: Authorized<Editor>,
@@ -427,11 +529,25 @@ pub(crate) async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let state = state(&req)?;
+    let scope = scope_of(&caller);
+    if scope.is_some() {
+        state
+            .store
+            .asset(&path, scope.as_ref())
+            .await
+            .map_err(not_found)?;
+    }
     let asset = state
         .store
         .delete_asset(&path, &caller.actor())
         .await
-        .map_err(not_found)?;
+        .map_err(|error| match error {
+            StoreError::AssetInUse(users) => {
+                let (shown, hidden) = users_in_scope(users, scope.as_ref());
+                in_use(&shown, hidden)
+            }
+            other => not_found(other),
+        })?;
     let removed = state
         .store
         .remove_unrecorded_file(&asset.sha256, state.assets.remove(&asset.sha256))

@@ -236,25 +236,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::FourEyes(message) => ApiError::new(Code::FourEyes, message),
             StoreError::Validation(errors) => ApiError::validation(errors),
-            StoreError::AssetInUse(users) => ApiError {
-                details: users
-                    .iter()
-                    .map(|e| {
-                        FieldError::new(
-                            format!("{}/{}/{}", e.type_name, e.locale, e.slug),
-                            herald_model::ErrorCode::InUse,
-                            format!("entry {} uses this asset", e.id),
-                        )
-                    })
-                    .collect(),
-                ..ApiError::new(
-                    Code::AssetInUse,
-                    format!(
-                        "{} entries use this asset; remove it from them first",
-                        users.len()
-                    ),
-                )
-            },
+            StoreError::AssetInUse(users) => crate::assets::in_use(&users, 0),
             StoreError::InvalidCursor(why) => ApiError::invalid_query(format!("cursor: {why}")),
             other @ (StoreError::Corrupt(_)
             | StoreError::Files(_)

@@ -1,21 +1,26 @@
 //! Assets: uploaded files as the API lists them, and which entries use them. The bytes are in
 //! the private asset store (`herald-assets`); one row per distinct SHA-256, so uploading the
 //! same file twice gives the same asset. Entry writes check their asset fields against these
-//! rows (exists, type accepted, size) and record the uses in the same transaction.
+//! rows (exists, type accepted, size) and record the uses in the same transaction: the current
+//! version's in `asset_uses`, and every version's in `asset_history`, which only grows. An
+//! asset any version uses cannot be deleted, so every version stays restorable.
+//!
+//! Who may see an asset: callers of every content type see all of them; a caller limited to
+//! some types ([`AssetScope`]) sees those it uploaded (`asset_uploads`) and those that entries
+//! of its types use or have used, so an embargoed image of another type's entry stays hidden.
 
 use chrono::{DateTime, Utc};
 use herald_model::{AssetRules, AssetUse, ErrorCode, FieldError, ValidationErrors};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LikeExpr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::{Actor, AuditEvent, record};
-use crate::entity::{asset_uses, assets, revisions};
-use crate::published::live_revisions;
+use crate::entity::{asset_history, asset_uploads, asset_uses, assets, entries};
 use crate::search::like_pattern;
 use crate::time::{from_micros, now_micros};
 use crate::writer::WriteTxn;
@@ -79,8 +84,71 @@ pub struct AssetQuery {
     pub q: Option<String>,
     /// An exact type (`image/png`) or a family (`image/`).
     pub content_type: Option<String>,
+    /// Only the assets this caller may see (`None`: every asset).
+    pub scope: Option<AssetScope>,
     pub before: Option<String>,
     pub limit: u64,
+}
+
+/// The assets a caller limited to some content types may see: those it uploaded (it, or
+/// anyone, uploading the same bytes again counts), and those an entry of one of its types
+/// uses in any version. Unused assets uploaded by others stay hidden: an embargoed file is
+/// often uploaded before it is put in its entry. Callers of every type see every asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetScope {
+    /// The caller's principal id (what `created_by` records).
+    pub uploader: String,
+    /// The content types it may access.
+    pub types: Vec<String>,
+}
+
+impl AssetScope {
+    /// The condition on `assets` rows that keeps the visible ones: two index lookups per row
+    /// (`asset_uploads` and `asset_history` are keyed by asset first), so a keyset page stays
+    /// a walk down `assets`' primary key.
+    fn condition(&self) -> Condition {
+        let (u, h, e) = (Alias::new("u"), Alias::new("h"), Alias::new("e"));
+        let outer_id = Expr::col((assets::Entity, assets::Column::Id));
+        let uploaded = Query::select()
+            .expr(Expr::val(1))
+            .from_as(asset_uploads::Entity, u.clone())
+            .and_where(Expr::col((u.clone(), asset_uploads::Column::AssetId)).eq(outer_id.clone()))
+            .and_where(Expr::col((u, asset_uploads::Column::UploadedBy)).eq(self.uploader.as_str()))
+            .to_owned();
+        let used = Query::select()
+            .expr(Expr::val(1))
+            .from_as(asset_history::Entity, h.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                entries::Entity,
+                e.clone(),
+                Expr::col((e.clone(), entries::Column::Id))
+                    .equals((h.clone(), asset_history::Column::EntryId)),
+            )
+            .and_where(Expr::col((h, asset_history::Column::AssetId)).eq(outer_id))
+            .and_where(
+                Expr::col((e, entries::Column::TypeName))
+                    .is_in(self.types.iter().map(String::as_str)),
+            )
+            .to_owned();
+        Condition::any()
+            .add(Expr::exists(uploaded))
+            .add(Expr::exists(used))
+    }
+
+    /// Whether the scope includes a content type.
+    pub fn covers(&self, type_name: &str) -> bool {
+        self.types.iter().any(|t| t == type_name)
+    }
+}
+
+/// An entry that uses, or has used, an asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetUser {
+    pub entry: EntryLocation,
+    /// Whether its current version uses the asset; otherwise only earlier versions do (the
+    /// live one among them, perhaps), which restoring would bring back.
+    pub current: bool,
 }
 
 fn search_text(filename: &str, alt: Option<&str>) -> String {
@@ -88,12 +156,12 @@ fn search_text(filename: &str, alt: Option<&str>) -> String {
 }
 
 impl Store {
-    /// Records a received file, or returns the asset that already has these bytes. The flag
-    /// is `true` when the asset is new; only then has `keep_file` run, which moves the file to
-    /// where originals live. It runs inside the transaction, under the lock of the file's
-    /// hash ([`lock_file`]), so that no [`Store::remove_unrecorded_file`] can take the file
-    /// away before its row exists; if the row is not written after all, the file stays for a
-    /// sweep to remove.
+    /// Records a received file, or returns the asset that already has these bytes (and records
+    /// `actor` as one of its uploaders). The flag is `true` when the asset is new; only then
+    /// has `keep_file` run, which moves the file to where originals live. It runs inside the
+    /// transaction, under the lock of the file's hash ([`lock_file`]), so that no
+    /// [`Store::remove_unrecorded_file`] can take the file away before its row exists; if the
+    /// row is not written after all, the file stays for a sweep to remove.
     pub async fn create_asset(
         &self,
         new: NewAsset,
@@ -103,6 +171,8 @@ impl Store {
         let txn = self.begin_write().await?;
         lock_file(&txn, &new.sha256).await?;
         if let Some(existing) = find_by_sha256(&txn, &new.sha256).await? {
+            record_uploader(&txn, &existing.id, &actor.id).await?;
+            txn.commit().await?;
             return Ok((existing, false));
         }
         let id = uuid::Uuid::now_v7().to_string();
@@ -170,9 +240,13 @@ impl Store {
             .await?)
     }
 
-    /// One asset.
-    pub async fn asset(&self, id: &str) -> Result<Asset, StoreError> {
-        assets::Entity::find_by_id(id.to_owned())
+    /// One asset, if it exists and `scope` (when given) lets the caller see it.
+    pub async fn asset(&self, id: &str, scope: Option<&AssetScope>) -> Result<Asset, StoreError> {
+        let mut select = assets::Entity::find_by_id(id.to_owned());
+        if let Some(scope) = scope {
+            select = select.filter(scope.condition());
+        }
+        select
             .one(&self.read)
             .await?
             .map(Asset::from)
@@ -200,6 +274,9 @@ impl Store {
                 select.filter(assets::Column::ContentType.eq(content_type))
             };
         }
+        if let Some(scope) = &query.scope {
+            select = select.filter(scope.condition());
+        }
         if let Some(before) = &query.before {
             select = select.filter(assets::Column::Id.lt(before));
         }
@@ -213,16 +290,31 @@ impl Store {
             .collect())
     }
 
-    /// The entries that use an asset, in their current version or in the one that is live.
-    pub async fn asset_users(&self, id: &str) -> Result<Vec<EntryLocation>, StoreError> {
-        let entry_ids = users_of_asset(&self.read, id).await?;
-        let ids: Vec<&str> = entry_ids.iter().map(String::as_str).collect();
-        self.locate_entries(&ids).await
+    /// The entries that use an asset in any of their versions, by id.
+    pub async fn asset_users(&self, id: &str) -> Result<Vec<AssetUser>, StoreError> {
+        let users = users_of_asset(&self.read, id).await?;
+        self.locate_users(users).await
     }
 
-    /// Deletes an asset no entry uses; `AssetInUse` names the entries otherwise. Returns the
-    /// deleted asset, whose original the caller then removes with
-    /// [`Store::remove_unrecorded_file`] (the same bytes may have been uploaded again since).
+    async fn locate_users(&self, users: Vec<(String, bool)>) -> Result<Vec<AssetUser>, StoreError> {
+        let ids: Vec<&str> = users.iter().map(|(id, _)| id.as_str()).collect();
+        let mut found = self.locate_entries(&ids).await?;
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(found
+            .into_iter()
+            .map(|entry| AssetUser {
+                current: users
+                    .iter()
+                    .any(|(id, current)| *id == entry.id && *current),
+                entry,
+            })
+            .collect())
+    }
+
+    /// Deletes an asset no version of any entry uses; `AssetInUse` names the entries
+    /// otherwise, so that every version stays restorable. Returns the deleted asset, whose
+    /// original the caller then removes with [`Store::remove_unrecorded_file`] (the same
+    /// bytes may have been uploaded again since).
     pub async fn delete_asset(&self, id: &str, actor: &Actor) -> Result<Asset, StoreError> {
         let txn = self.begin_write().await?;
         let asset: Asset = assets::Entity::find_by_id(id.to_owned())
@@ -233,10 +325,13 @@ impl Store {
         let users = users_of_asset(&txn, id).await?;
         if !users.is_empty() {
             drop(txn);
-            let ids: Vec<&str> = users.iter().map(String::as_str).collect();
-            return Err(StoreError::AssetInUse(self.locate_entries(&ids).await?));
+            return Err(StoreError::AssetInUse(self.locate_users(users).await?));
         }
         assets::Entity::delete_by_id(id.to_owned())
+            .exec(&txn)
+            .await?;
+        asset_uploads::Entity::delete_many()
+            .filter(asset_uploads::Column::AssetId.eq(id))
             .exec(&txn)
             .await?;
         record(
@@ -253,36 +348,52 @@ impl Store {
     }
 }
 
-/// The ids of the entries whose current version uses the asset (`asset_uses`, kept with every
-/// write) or whose live version does: a published entry keeps showing its files while a new
-/// draft drops them, so they must stay. Live versions are searched for the asset's id, which
-/// is rare enough (deleting, or looking at, one asset) to afford a scan.
-async fn users_of_asset(db: &impl ConnectionTrait, id: &str) -> Result<Vec<String>, StoreError> {
-    let mut users: Vec<String> = asset_uses::Entity::find()
+/// The entries that use the asset in any version (`asset_history`), each with whether its
+/// current version does (`asset_uses`), sorted by id. Every revision is in the history once
+/// written (migration `m20261206_000011` recorded the older ones), the live version included:
+/// a published entry whose new draft drops a file keeps it, and so does a restorable one.
+async fn users_of_asset(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Vec<(String, bool)>, StoreError> {
+    let ever: Vec<String> = asset_history::Entity::find()
+        .select_only()
+        .column(asset_history::Column::EntryId)
+        .filter(asset_history::Column::AssetId.eq(id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let current: Vec<String> = asset_uses::Entity::find()
         .select_only()
         .column(asset_uses::Column::EntryId)
         .filter(asset_uses::Column::AssetId.eq(id))
         .into_tuple()
         .all(db)
         .await?;
-    let query = live_revisions()
-        .and_where(
-            Expr::col((Alias::new("r"), revisions::Column::Fields))
-                .like(LikeExpr::new(like_pattern(id)).escape('\\')),
-        )
-        .to_owned();
-    let live = EntryIdRow::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await?;
-    users.extend(live.into_iter().map(|row| row.id));
-    users.sort_unstable();
-    users.dedup();
-    Ok(users)
+    // A version written by the previous release during a rolling deploy is in `asset_uses`
+    // alone: count it too.
+    let mut users: std::collections::BTreeMap<String, bool> =
+        ever.into_iter().map(|entry| (entry, false)).collect();
+    for entry in current {
+        users.insert(entry, true);
+    }
+    Ok(users.into_iter().collect())
 }
 
-#[derive(Debug, FromQueryResult)]
-struct EntryIdRow {
-    id: String,
+/// Records that `uploader` has uploaded the asset's bytes (once).
+async fn record_uploader(
+    db: &impl ConnectionTrait,
+    asset_id: &str,
+    uploader: &str,
+) -> Result<(), StoreError> {
+    asset_uploads::Entity::insert(asset_uploads::ActiveModel {
+        asset_id: Set(asset_id.to_owned()),
+        uploaded_by: Set(uploader.to_owned()),
+    })
+    .on_conflict_do_nothing()
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }
 
 async fn find_by_sha256(
@@ -311,11 +422,12 @@ async fn lock_file(txn: &WriteTxn, sha256: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Inserts an asset exactly as exported (import).
+/// Inserts an asset exactly as exported (import), its creator as its first uploader.
 pub(crate) async fn insert_asset(
     db: &impl ConnectionTrait,
     asset: Asset,
 ) -> Result<(), StoreError> {
+    record_uploader(db, &asset.id, &asset.created_by).await?;
     assets::Entity::insert(assets::ActiveModel {
         search_text: Set(search_text(&asset.filename, asset.alt.as_deref())),
         id: Set(asset.id),
@@ -427,7 +539,8 @@ pub(crate) fn asset_ids(checks: &[AssetCheck]) -> Vec<&str> {
     ids
 }
 
-/// Replaces the record of which assets an entry uses.
+/// Replaces the record of which assets an entry's current version uses, and adds them to the
+/// entry's history (which keeps what earlier versions used).
 pub(crate) async fn write_asset_uses(
     db: &impl ConnectionTrait,
     entry_id: &str,
@@ -441,10 +554,17 @@ pub(crate) async fn write_asset_uses(
     if ids.is_empty() {
         return Ok(());
     }
-    asset_uses::Entity::insert_many(ids.into_iter().map(|id| asset_uses::ActiveModel {
+    asset_uses::Entity::insert_many(ids.iter().map(|id| asset_uses::ActiveModel {
         entry_id: Set(entry_id.to_owned()),
-        asset_id: Set(id.to_owned()),
+        asset_id: Set((*id).to_owned()),
     }))
+    .exec_without_returning(db)
+    .await?;
+    asset_history::Entity::insert_many(ids.iter().map(|id| asset_history::ActiveModel {
+        asset_id: Set((*id).to_owned()),
+        entry_id: Set(entry_id.to_owned()),
+    }))
+    .on_conflict_do_nothing()
     .exec_without_returning(db)
     .await?;
     Ok(())

@@ -25,9 +25,10 @@ pub enum StoreError {
     /// A listing cursor that this server did not issue, or for another sort.
     #[error("invalid cursor: {0}")]
     InvalidCursor(&'static str),
-    /// The asset is used by these entries, so it cannot be deleted.
+    /// The asset is used by these entries (in their current or an earlier version), so it
+    /// cannot be deleted.
     #[error("the asset is used by {} entries", .0.len())]
-    AssetInUse(Vec<crate::EntryLocation>),
+    AssetInUse(Vec<crate::AssetUser>),
     /// A publishing worker no longer holds the jobs it wanted to record progress for: its
     /// lease ran out and another worker claimed them. Nothing was written.
     #[error("the jobs are no longer this worker's: another worker took them over")]

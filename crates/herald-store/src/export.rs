@@ -204,6 +204,8 @@ impl Store {
             }
         }
         crate::published::backfill_published_slugs(&txn).await?;
+        // What the imported revisions use, so that no asset they need can be deleted.
+        herald_migration::backfill_asset_history(&txn).await?;
         txn.commit().await?;
         Ok(summary)
     }

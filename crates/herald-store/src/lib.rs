@@ -31,7 +31,7 @@ mod workflow;
 mod writer;
 
 pub use api_tokens::{ApiToken, NewApiToken};
-pub use assets::{Asset, AssetQuery, MAX_ALT_CHARS, NewAsset};
+pub use assets::{Asset, AssetQuery, AssetScope, AssetUser, MAX_ALT_CHARS, NewAsset};
 pub use audit::{Actor, AuditEvent, AuditQuery, AuditRecord, EventKey};
 pub use authors::{Author, AuthorKind};
 pub use connect::Store;

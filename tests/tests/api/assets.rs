@@ -1,6 +1,7 @@
 //! Uploads: every accepted type, mislabelled and unknown files refused, limits, unsafe names,
-//! deduplication (also under concurrent uploads), asset fields in entries, the private
-//! original, search, and deletion of used assets refused.
+//! deduplication (also under concurrent uploads), uploads broken off midway, asset fields in
+//! entries, the private original, search, the content-type scope, and deletion of assets any
+//! version uses refused.
 
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
@@ -463,10 +464,13 @@ async fn the_same_bytes_are_one_asset_even_when_uploaded_at_once() {
                     .file_name(format!("same-{n}.png"))
                     .mime_str("image/png")
                     .expect("type");
+                let form = Form::new()
+                    .text("alt", format!("Upload number {n}"))
+                    .part("file", part);
                 Response::read(
                     client
                         .post(url)
-                        .multipart(Form::new().part("file", part))
+                        .multipart(form)
                         .send()
                         .await
                         .expect("an answer"),
@@ -475,17 +479,34 @@ async fn the_same_bytes_are_one_asset_even_when_uploaded_at_once() {
             })
         })
         .collect();
-    let mut ids = Vec::new();
+    let mut answers = Vec::new();
     let mut created = 0;
     for task in tasks {
         let answer = task.await.expect("an upload");
         assert!(answer.status.is_success(), "{}", answer.text);
         created += usize::from(answer.status == StatusCode::CREATED);
-        ids.push(answer.body["id"].clone());
+        answers.push(answer.body);
     }
-    ids.dedup();
-    assert_eq!(ids.len(), 1, "one asset for the same bytes: {ids:?}");
     assert_eq!(created, 1, "created once");
+    // Every answer is the one stored asset, with the name and alt text of the upload that
+    // created it; the others' names and alt texts are not stored anywhere.
+    let stored = server
+        .get(&format!(
+            "/api/v1/assets/{}",
+            answers[0]["id"].as_str().expect("id")
+        ))
+        .await;
+    for answer in &answers {
+        for key in ["id", "filename", "alt", "created_at"] {
+            assert_eq!(answer[key], stored.body[key], "{key}: {answer}");
+        }
+    }
+    let name = stored.body["filename"].as_str().expect("a name");
+    let n = name
+        .trim_start_matches("same-")
+        .trim_end_matches(".png")
+        .to_owned();
+    assert_eq!(stored.body["alt"], format!("Upload number {n}"), "{name}");
     assert_eq!(originals(&server).len(), 2, "two distinct files stored");
     let listed = server.get("/api/v1/assets").await;
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(2));
@@ -614,7 +635,8 @@ async fn asset_fields_check_type_and_size_and_used_assets_cannot_be_deleted() {
     );
     assert_eq!(error["details"][0]["code"], "in_use");
 
-    // Once the entry no longer uses it, it can go, and its original with it.
+    // Once the entry no longer uses it, its first version still does: the asset stays, so
+    // that version can be restored.
     let cleared = server
         .patch(
             &format!("/api/v1/entries/promo_banner/{entry_id}"),
@@ -623,7 +645,7 @@ async fn asset_fields_check_type_and_size_and_used_assets_cannot_be_deleted() {
         )
         .await;
     assert_eq!(cleared.status, StatusCode::OK, "{}", cleared.text);
-    let deleted = server
+    let kept = server
         .send(
             Method::DELETE,
             &format!("/api/v1/assets/{image_id}"),
@@ -631,10 +653,29 @@ async fn asset_fields_check_type_and_size_and_used_assets_cannot_be_deleted() {
             &[],
         )
         .await;
+    let error = kept.assert_error(StatusCode::CONFLICT, "asset_in_use");
+    assert!(
+        error["details"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("earlier version")),
+        "{error}"
+    );
+    assert!(originals(&server).contains(&sha.to_owned()));
+
+    // An asset no version ever used can go, and its original with it.
+    let pdf_sha = document.body["sha256"].as_str().expect("sha");
+    let deleted = server
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/assets/{pdf_id}"),
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
-    assert!(!originals(&server).contains(&sha.to_owned()));
+    assert!(!originals(&server).contains(&pdf_sha.to_owned()));
     server
-        .get(&format!("/api/v1/assets/{image_id}"))
+        .get(&format!("/api/v1/assets/{pdf_id}"))
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
     server.stop().await;
@@ -942,5 +983,511 @@ async fn an_asset_field_refuses_a_file_over_its_max_bytes() {
         )
         .await;
     assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text);
+    server.stop().await;
+}
+
+/// An `alt` part over the limit is `too_long` at `alt`, whatever its characters: a long run
+/// of multibyte characters, read in chunks that may end inside one, is never "not UTF-8".
+#[actix_web::test]
+async fn an_alt_text_too_long_is_too_long_whatever_its_characters() {
+    let server = TestServer::start().await;
+    // Long enough to arrive in several chunks; each offset puts the chunk ends elsewhere in
+    // the four bytes of a crab.
+    for pad in 0..4 {
+        let alt = format!("{}{}", "x".repeat(pad), "🦀".repeat(100_000));
+        let answer = upload(
+            &server,
+            png(4, 4, 300 + pad),
+            "a.png",
+            "image/png",
+            Some(&alt),
+        )
+        .await;
+        let error = answer.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(error["details"][0]["path"], "alt", "{error}");
+        assert_eq!(error["details"][0]["code"], "too_long", "{error}");
+    }
+    // Short in bytes but over 1,000 characters; and exactly 1,000 four-byte characters.
+    let answer = upload(
+        &server,
+        png(4, 4, 310),
+        "a.png",
+        "image/png",
+        Some(&"é".repeat(1001)),
+    )
+    .await;
+    let error = answer.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(error["details"][0]["code"], "too_long", "{error}");
+    let longest = "🦀".repeat(1000);
+    let answer = upload(
+        &server,
+        png(4, 4, 320),
+        "a.png",
+        "image/png",
+        Some(&longest),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    assert_eq!(answer.body["alt"], longest.as_str());
+    assert_eq!(originals(&server).len(), 1, "refused uploads leave nothing");
+    server.stop().await;
+}
+
+/// Every version stays restorable: an asset an earlier version uses is not deleted, and
+/// restoring that version brings it back.
+#[actix_web::test]
+async fn an_asset_an_earlier_version_uses_is_kept_so_that_version_can_be_restored() {
+    let server = TestServer::start().await;
+    let first = upload(&server, png(800, 400, 3000), "first.png", "image/png", None).await;
+    let second = upload(
+        &server,
+        png(800, 401, 3000),
+        "second.png",
+        "image/png",
+        None,
+    )
+    .await;
+    let (first_id, second_id) = (
+        first.body["id"].as_str().expect("id").to_owned(),
+        second.body["id"].as_str().expect("id").to_owned(),
+    );
+    let entry = server
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Spring", "hero": {"id": first_id}}}),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/entries/promo_banner/{}",
+        entry["id"].as_str().expect("id")
+    );
+    let replaced = server
+        .patch(&path, 1, &json!({"fields": {"hero": {"id": second_id}}}))
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
+
+    let asset_path = format!("/api/v1/assets/{first_id}");
+    let detail = server.get(&asset_path).await;
+    assert_eq!(
+        detail.body["used_by"],
+        json!([{"id": entry["id"], "type": "promo_banner", "locale": "en",
+                "slug": entry["slug"], "current": false}])
+    );
+    let refused = server.send(Method::DELETE, &asset_path, None, &[]).await;
+    let error = refused.assert_error(StatusCode::CONFLICT, "asset_in_use");
+    assert_eq!(
+        error["details"][0]["path"],
+        format!("promo_banner/en/{}", entry["slug"].as_str().expect("slug"))
+    );
+    assert_eq!(error["details"][0]["code"], "in_use");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("restored")),
+        "{error}"
+    );
+
+    let restored = server
+        .send(
+            Method::POST,
+            &format!("{path}/revisions/1/restore"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(restored.status, StatusCode::OK, "{}", restored.text);
+    assert_eq!(restored.body["fields"]["hero"]["id"], first_id.as_str());
+    let preview = server.get(&format!("{path}/preview")).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
+    assert_eq!(preview.body["fields"]["hero"]["width"], 800);
+    assert_eq!(
+        server.get(&asset_path).await.body["used_by"][0]["current"],
+        true
+    );
+    server.stop().await;
+}
+
+/// An import records what every imported version uses, so the assets of restorable versions
+/// stay on the new server too.
+#[actix_web::test]
+async fn an_import_keeps_the_assets_of_earlier_versions() {
+    let source = TestServer::start().await;
+    let image = upload(&source, png(60, 60, 1500), "old.png", "image/png", None).await;
+    let image_id = image.body["id"].as_str().expect("id").to_owned();
+    let entry = source
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Then", "hero": {"id": image_id}}}),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/entries/promo_banner/{}",
+        entry["id"].as_str().expect("id")
+    );
+    let dropped = source
+        .patch(&path, 1, &json!({"fields": {"hero": null}}))
+        .await;
+    assert_eq!(dropped.status, StatusCode::OK, "{}", dropped.text);
+    let mut lines = Vec::new();
+    source
+        .store()
+        .export(|line| {
+            lines.push(line);
+            Ok(())
+        })
+        .await
+        .expect("exported");
+    source.stop().await;
+
+    let target = TestServer::start().await;
+    let schemas = herald_model::SchemaSet::load_dir(&crate::support::example_schemas())
+        .expect("the example schemas");
+    let summary = target
+        .store()
+        .import(&schemas, lines.into_iter().enumerate())
+        .await
+        .expect("imported");
+    assert_eq!((summary.assets, summary.revisions), (1, 2));
+    let refused = target
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/assets/{image_id}"),
+            None,
+            &[],
+        )
+        .await;
+    refused.assert_error(StatusCode::CONFLICT, "asset_in_use");
+    target.stop().await;
+}
+
+/// A caller limited to some content types sees the assets it uploaded and those entries of
+/// its types use; another type's files, embargoed ones included, stay out of its reach.
+#[actix_web::test]
+async fn a_scoped_editor_reaches_only_its_uploads_and_its_types_assets() {
+    let server = TestServer::start().await;
+    let upload_as = async |token: Option<&str>, bytes: Vec<u8>, name: &str| {
+        let part = Part::bytes(bytes)
+            .file_name(name.to_owned())
+            .mime_str("image/png")
+            .expect("a type");
+        let mut request = server
+            .client
+            .post(server.url("/api/v1/assets"))
+            .multipart(Form::new().part("file", part));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Response::read(request.send().await.expect("an answer")).await
+    };
+    let id_of = |answer: &Response| answer.body["id"].as_str().expect("an id").to_owned();
+
+    // The admin (every type): an embargoed launch image for a banner, a spare upload no entry
+    // uses yet, and a portrait for an author.
+    let launch = upload_as(None, png(1600, 900, 4000), "launch.png").await;
+    let spare_bytes = png(300, 300, 4001);
+    let spare = upload_as(None, spare_bytes.clone(), "spare.png").await;
+    let face = upload_as(None, png(200, 200, 4002), "face.png").await;
+    let (launch_id, spare_id, face_id) = (id_of(&launch), id_of(&spare), id_of(&face));
+    server
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Launch", "hero": {"id": launch_id}}}),
+        )
+        .await;
+    let author = server
+        .create(
+            "author",
+            &json!({"fields": {"name": "Ada Face", "email": "ada@example.com",
+                               "avatar": {"id": face_id}}}),
+        )
+        .await;
+
+    // An editor limited to authors uploads one of its own.
+    let scoped = server
+        .user_token("authors-only@shop.example", "editor", Some(&["author"]))
+        .await;
+    let mine = upload_as(Some(&scoped), png(64, 64, 4003), "mine.png").await;
+    assert_eq!(mine.status, StatusCode::CREATED, "{}", mine.text);
+    let mine_id = id_of(&mine);
+    let as_scoped = async |method: Method, path: &str| {
+        server
+            .send(
+                method,
+                path,
+                None,
+                &[("authorization", &format!("Bearer {scoped}"))],
+            )
+            .await
+    };
+    let names = |answer: &Response| -> Vec<String> {
+        answer.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|a| a["filename"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    let listed = as_scoped(Method::GET, "/api/v1/assets").await;
+    assert_eq!(names(&listed), ["mine.png", "face.png"], "{}", listed.text);
+    // Keyset paging walks the same set.
+    let page = as_scoped(Method::GET, "/api/v1/assets?limit=1").await;
+    assert_eq!(names(&page), ["mine.png"]);
+    let cursor = page.body["next_cursor"].as_str().expect("more").to_owned();
+    let next = as_scoped(
+        Method::GET,
+        &format!("/api/v1/assets?limit=1&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(names(&next), ["face.png"]);
+    let cursor = next.body["next_cursor"].as_str().expect("more").to_owned();
+    let last = as_scoped(
+        Method::GET,
+        &format!("/api/v1/assets?limit=1&cursor={cursor}"),
+    )
+    .await;
+    assert!(names(&last).is_empty(), "{}", last.text);
+    assert_eq!(
+        names(&as_scoped(Method::GET, "/api/v1/assets?q=launch").await),
+        Vec::<String>::new()
+    );
+
+    // The embargoed image and the spare upload are as if they did not exist: no metadata, no
+    // original, no deletion.
+    for id in [&launch_id, &spare_id] {
+        for path in [
+            format!("/api/v1/assets/{id}"),
+            format!("/api/v1/assets/{id}/content"),
+        ] {
+            as_scoped(Method::GET, &path)
+                .await
+                .assert_error(StatusCode::NOT_FOUND, "not_found");
+        }
+        as_scoped(Method::DELETE, &format!("/api/v1/assets/{id}"))
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "not_found");
+        assert_eq!(
+            server.get(&format!("/api/v1/assets/{id}")).await.status,
+            StatusCode::OK,
+            "still there"
+        );
+    }
+    // The author's portrait is visible, with its original.
+    let detail = as_scoped(Method::GET, &format!("/api/v1/assets/{face_id}")).await;
+    assert_eq!(detail.status, StatusCode::OK, "{}", detail.text);
+    assert_eq!(detail.body["used_by"][0]["id"], author["id"]);
+    let content = as_scoped(Method::GET, &format!("/api/v1/assets/{face_id}/content")).await;
+    assert_eq!(content.status, StatusCode::OK);
+
+    // A banner starts using the portrait and the editor's own upload: the editor learns that
+    // other entries use them, not which.
+    let shared = server
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Faces", "hero": {"id": face_id}}}),
+        )
+        .await;
+    server
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Mine", "hero": {"id": mine_id}}}),
+        )
+        .await;
+    let detail = as_scoped(Method::GET, &format!("/api/v1/assets/{face_id}")).await;
+    assert_eq!(
+        detail.body["used_by"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        detail.text
+    );
+    let everyone = server.get(&format!("/api/v1/assets/{face_id}")).await;
+    assert!(
+        everyone.body["used_by"]
+            .as_array()
+            .is_some_and(|u| u.iter().any(|e| e["id"] == shared["id"])),
+        "{}",
+        everyone.text
+    );
+    let refused = as_scoped(Method::DELETE, &format!("/api/v1/assets/{mine_id}")).await;
+    let error = refused.assert_error(StatusCode::CONFLICT, "asset_in_use");
+    assert!(error.get("details").is_none(), "no entry named: {error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("outside your scope")),
+        "{error}"
+    );
+
+    // Uploading the spare file's bytes again proves the editor has them: it gets the asset
+    // and may see it from then on.
+    let again = upload_as(Some(&scoped), spare_bytes, "copy.png").await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert_eq!(again.body["id"], spare_id.as_str());
+    let seen = as_scoped(Method::GET, &format!("/api/v1/assets/{spare_id}")).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+
+    // An editor of every type sees every asset.
+    let unscoped = server
+        .user_token("all-types@shop.example", "editor", None)
+        .await;
+    let all = server
+        .send(
+            Method::GET,
+            "/api/v1/assets",
+            None,
+            &[("authorization", &format!("Bearer {unscoped}"))],
+        )
+        .await;
+    assert_eq!(
+        names(&all),
+        ["mine.png", "face.png", "spare.png", "launch.png"]
+    );
+    server.stop().await;
+}
+
+/// Asset fields are checked on every write, at their own path: in lists of objects, against
+/// a family (`image/*`), and on updates as on creation.
+#[actix_web::test]
+async fn asset_fields_are_checked_in_lists_and_on_updates() {
+    let server = TestServer::start().await;
+    let picture = upload(&server, gif(40, 20), "picture.gif", "image/gif", None).await;
+    let document = upload(&server, pdf(), "terms.pdf", "application/pdf", None).await;
+    let big = upload(
+        &server,
+        png(2000, 2000, 2 * 1024 * 1024 + 1),
+        "big.png",
+        "image/png",
+        None,
+    )
+    .await;
+    let section = |id: &Value| json!({"kind": "rich_text", "heading": "Hi", "image": {"id": id}});
+    // landing_page.sections[].image accepts `image/*` up to 8 MiB: a GIF is one.
+    let page = server
+        .create(
+            "landing_page",
+            &json!({"fields": {"title": "Home", "sections": [
+                {"kind": "rich_text", "heading": "Top"}, section(&picture.body["id"])]}}),
+        )
+        .await;
+    let path = format!(
+        "/api/v1/entries/landing_page/{}",
+        page["id"].as_str().expect("id")
+    );
+    let refused = server
+        .patch(
+            &path,
+            1,
+            &json!({"fields": {"sections": [section(&picture.body["id"]), section(&document.body["id"])]}}),
+        )
+        .await;
+    let error = refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(
+        error["details"],
+        json!([{"path": "fields.sections[1].image", "code": "asset_type_not_accepted",
+                "message": error["details"][0]["message"]}]),
+        "{error}"
+    );
+
+    // author.avatar: images up to 2 MiB; an update breaking both rules hears of both.
+    let author = server
+        .create(
+            "author",
+            &json!({"fields": {"name": "Bo Small", "email": "bo@example.com"}}),
+        )
+        .await;
+    let author_path = format!(
+        "/api/v1/entries/author/{}",
+        author["id"].as_str().expect("id")
+    );
+    let refused = server
+        .patch(
+            &author_path,
+            1,
+            &json!({"fields": {"avatar": {"id": big.body["id"]}}}),
+        )
+        .await;
+    let error = refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(error["details"][0]["path"], "fields.avatar", "{error}");
+    assert_eq!(error["details"][0]["code"], "asset_too_large", "{error}");
+    let refused = server
+        .patch(
+            &author_path,
+            1,
+            &json!({"fields": {"avatar": {"id": document.body["id"]}}}),
+        )
+        .await;
+    let error = refused.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(
+        error["details"][0]["code"], "asset_type_not_accepted",
+        "{error}"
+    );
+    let unchanged = server.get(&author_path).await;
+    assert_eq!(unchanged.body["version"], 1, "nothing written");
+    server.stop().await;
+}
+
+/// A client that breaks off mid-upload leaves no file (not even a partial one) and no row.
+#[actix_web::test]
+async fn an_upload_broken_off_midway_leaves_nothing() {
+    use tokio::io::AsyncWriteExt;
+
+    let server = TestServer::start().await;
+    let uploads = server.dir.path().join("assets/uploads");
+    let files_in = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("a connection");
+    let boundary = "herald-broken-off";
+    let preamble = format!(
+        "--{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"cut.png\"\r\n\
+         content-type: image/png\r\n\r\n"
+    );
+    let head = format!(
+        "POST /api/v1/assets HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {}\r\n\
+         content-type: multipart/form-data; boundary={boundary}\r\ncontent-length: {}\r\n\r\n",
+        server.token,
+        8 * 1024 * 1024
+    );
+    socket
+        .write_all(format!("{head}{preamble}").as_bytes())
+        .await
+        .expect("sent");
+    socket
+        .write_all(&png(100, 100, 1024 * 1024))
+        .await
+        .expect("sent");
+    socket.flush().await.expect("flushed");
+    // The server is receiving it: a partial file is there.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while files_in(&uploads).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the upload never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    drop(socket);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !files_in(&uploads).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "left in {}: {:?}",
+            uploads.display(),
+            files_in(&uploads)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(originals(&server).is_empty(), "{:?}", originals(&server));
+    let listed = server.get("/api/v1/assets").await;
+    assert_eq!(listed.body["items"], json!([]), "{}", listed.text);
     server.stop().await;
 }

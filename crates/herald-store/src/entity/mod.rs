@@ -5,6 +5,8 @@
 #![allow(unreachable_pub)]
 
 pub(crate) mod api_tokens;
+pub(crate) mod asset_history;
+pub(crate) mod asset_uploads;
 pub(crate) mod asset_uses;
 pub(crate) mod assets;
 pub(crate) mod audit_log;

@@ -50,7 +50,7 @@ pub struct AuthConfig {
     /// How long a session may last, however often it is refreshed (30 days by default).
     pub max_session_age: Duration,
     /// How long a checked user or token is trusted before it is read again; at most
-    /// `access_ttl`.
+    /// `access_ttl`, and never past an API token's expiry.
     pub recheck_after: Duration,
     /// Password hashes computed at once (half the cores by default, so that a flood of
     /// sign-ins leaves the rest to other requests).
@@ -546,7 +546,8 @@ impl Auth {
             Ok(cached) => cached,
             Err(generation) => {
                 let principal = self.load_session(&claims.sub, &claims.sid).await?;
-                self.cache.put(key, principal.clone(), generation);
+                // The access token's own `exp` is checked on every request, above.
+                self.cache.put(key, principal.clone(), generation, None);
                 principal
             }
         };
@@ -589,8 +590,12 @@ impl Auth {
             Err(generation) => {
                 let now = Utc::now();
                 let token = self.store.api_token_by_hash(&hash).await?;
+                // A token that expires is trusted no longer than until then: it stops working
+                // at its `expires_at`, not up to `recheck_after` later.
+                let mut expires_at = None;
                 let principal = match token {
                     Some(token) if token.is_live(now) => {
+                        expires_at = token.expires_at;
                         if token.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY) {
                             self.store.touch_api_token(&token.id).await?;
                         }
@@ -604,7 +609,8 @@ impl Auth {
                     }
                     _ => None,
                 };
-                self.cache.put(key, principal.clone(), generation);
+                self.cache
+                    .put(key, principal.clone(), generation, expires_at);
                 principal
             }
         };

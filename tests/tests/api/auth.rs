@@ -984,7 +984,7 @@ async fn api_tokens_are_shown_once_scoped_expiring_and_revocable() {
         )
         .await;
     past.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    let soon = chrono::Utc::now() + chrono::TimeDelta::seconds(2);
+    let soon = chrono::Utc::now() + chrono::TimeDelta::seconds(3);
     let expiring = server
         .post(
             "/api/v1/tokens",
@@ -999,8 +999,14 @@ async fn api_tokens_are_shown_once_scoped_expiring_and_revocable() {
             .status,
         StatusCode::OK
     );
-    // Past its expiry, and past the few seconds a checked token is trusted.
-    actix_web::rt::time::sleep(Duration::from_secs(8)).await;
+    // Just past its expiry, though the check above is trusted for `recheck_seconds` (5 s):
+    // an API token has no clock-skew tolerance, and no remembered check outlives it.
+    let until_expiry = (soon - chrono::Utc::now()).to_std().unwrap_or_default();
+    assert!(
+        until_expiry < Duration::from_secs(5),
+        "the token expires within the recheck time"
+    );
+    actix_web::rt::time::sleep(until_expiry + Duration::from_millis(300)).await;
     with_token(&server, Method::GET, "/api/v1/me", &short)
         .await
         .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");

@@ -257,7 +257,10 @@ impl Auth {
         if let Some((retry_after, blocked)) = self.login_blocked(&attempt).await? {
             self.audit_refusal(&blocked, account, ip, retry_after)
                 .await?;
-            return Err(AuthError::RateLimited { retry_after });
+            return Err(AuthError::RateLimited {
+                retry_after,
+                why: "too many failed sign-ins",
+            });
         }
         let user = match &email {
             Some(email) => self.store.user_by_email(email).await?,
@@ -388,7 +391,7 @@ impl Auth {
                     &actor,
                     AuditEvent::on(LOGIN_RATE_LIMITED, target_type, target).with(json!({
                         "limit": limit,
-                        "retry_after_seconds": retry_after.as_secs(),
+                        "retry_after_seconds": crate::retry_after_seconds(retry_after),
                     })),
                 )
                 .await?;

@@ -416,6 +416,12 @@ async fn brute_force_is_limited_per_account_and_per_address() {
         .and_then(|v| v.parse().ok())
         .expect("Retry-After in seconds");
     assert!((1..=3).contains(&retry), "Retry-After {retry}");
+    // The message says the same wait, not one truncated to a second less.
+    let message = limited.body["error"]["message"].as_str().unwrap_or("");
+    assert!(
+        message.ends_with(&format!("try again in {retry} s")),
+        "Retry-After {retry}, message {message:?}"
+    );
     // Those addresses are not limited: another account from one of them is checked.
     refused_from(
         &server,
@@ -703,6 +709,83 @@ async fn a_burst_of_simultaneous_guesses_gets_no_more_than_the_limit() {
         20,
         "every other guess is refused with 429"
     );
+    server.stop().await;
+}
+
+/// A flood of sign-ins from many addresses for many accounts (which the limiter lets through)
+/// queues at the password hasher: one hash at a time here, a bounded queue, `429` beyond it.
+/// Meanwhile requests that need no hash are answered while the flood is still being hashed.
+#[actix_web::test]
+async fn a_sign_in_flood_is_queued_and_leaves_other_requests_answered() {
+    let server = TestServer::start_with(|s| {
+        s.auth.hash_concurrency = 1;
+        s.auth.trust_forwarded_for = true;
+    })
+    .await;
+    let started = Instant::now();
+    let flood = futures::future::join_all((0..40).map(|n| {
+        let server = &server;
+        async move {
+            let answer = login_from(
+                server,
+                &format!("10.1.{}.{}", n / 200, n % 200 + 1),
+                &format!("flood{n}@shop.example"),
+                "a guess that is long enough",
+            )
+            .await;
+            (answer, started.elapsed())
+        }
+    }));
+    let probes = async {
+        // Once the flood has reached the hasher.
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        let mut answered = Vec::new();
+        for path in ["/healthz", "/api/v1/me", "/api/v1/entries/faq"] {
+            let sent = Instant::now();
+            let answer = server.get(path).await;
+            assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.text);
+            let took = sent.elapsed();
+            assert!(
+                took < Duration::from_secs(2),
+                "{path} took {took:?} during the flood"
+            );
+            answered.push(started.elapsed());
+        }
+        answered
+    };
+    let (flood, answered) = futures::join!(flood, probes);
+    let last_sign_in = flood.iter().map(|(_, at)| *at).max().unwrap_or_default();
+    let last_probe = answered.iter().copied().max().unwrap_or_default();
+    assert!(
+        last_probe < last_sign_in,
+        "the probes were answered at {last_probe:?}, after the flood ({last_sign_in:?})"
+    );
+    let mut checked = 0;
+    let mut queued_out = 0;
+    for (answer, _) in &flood {
+        match answer.status {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                answer.assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+                assert_eq!(answer.header("retry-after"), Some("1"), "{}", answer.text);
+                assert_eq!(
+                    answer.body["error"]["message"],
+                    "too many sign-ins at once; try again in 1 s"
+                );
+                queued_out += 1;
+            }
+            other => panic!("a sign-in in the flood got {other}: {}", answer.text),
+        }
+    }
+    // One hash running and 16 waiting: at least those are checked, the rest may be refused.
+    assert!(checked >= 17, "only {checked} of 40 sign-ins were checked");
+    assert!(
+        queued_out > 0,
+        "no sign-in was refused: is the hasher's queue bounded?"
+    );
+    // The hasher is free again: a correct sign-in works.
+    let again = login_raw(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
     server.stop().await;
 }
 

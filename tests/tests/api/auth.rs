@@ -1176,6 +1176,11 @@ async fn every_security_and_content_action_is_audited_without_secrets() {
     );
     let deleted = server.send(Method::DELETE, &asset_path, None, &[]).await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+    let rebuild = server
+        .send(Method::POST, "/api/v1/publish/rebuild", None, &[])
+        .await;
+    assert_eq!(rebuild.status, StatusCode::ACCEPTED, "{}", rebuild.text);
+    let job_id = rebuild.body["id"].as_i64().expect("a job id");
     // A spent refresh token coming back.
     let stolen = login_raw(&server, "aud@shop.example", "a fine long passphrase").await;
     let spent = stolen.body["refresh_token"]
@@ -1219,6 +1224,7 @@ async fn every_security_and_content_action_is_audited_without_secrets() {
         "entry.archive",
         "asset.upload",
         "asset.delete",
+        "publish.rebuild",
         "auth.refresh_reused",
         "auth.logout",
     ] {
@@ -1257,6 +1263,12 @@ async fn every_security_and_content_action_is_audited_without_secrets() {
     assert_eq!(upload["target_id"], uploaded.body["id"]);
     assert_eq!(upload["actor_label"], ADMIN_EMAIL);
     assert_eq!(row("asset.delete")["target_id"], uploaded.body["id"]);
+    let rebuilt = row("publish.rebuild");
+    assert_eq!(rebuilt["target_type"], "job");
+    assert_eq!(rebuilt["target_id"], job_id.to_string());
+    assert_eq!(rebuilt["actor_label"], ADMIN_EMAIL);
+    assert_eq!(rebuilt["ip"], "127.0.0.1");
+    assert_eq!(rebuilt["details"], json!({"type": null}));
 
     // Filters and paging.
     let failed = server.get("/api/v1/audit?action=auth.login_failed").await;

@@ -886,6 +886,30 @@ async fn an_admin_limited_to_some_types_cannot_hand_out_or_take_more() {
     )
     .await;
     assert_eq!(rebuild.status, StatusCode::ACCEPTED, "{}", rebuild.text);
+
+    // A scope limits content, not oversight (security.md): it still sees every user, every
+    // token and the whole audit log, rows about other types included.
+    let banner = server
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Beyond faq"}}),
+        )
+        .await;
+    let overseen = |path: &'static str| with_token(&server, Method::GET, path, &secret);
+    let users = overseen("/api/v1/users").await;
+    assert_eq!(users.status, StatusCode::OK, "{}", users.text);
+    assert!(users.text.contains(ADMIN_EMAIL), "{}", users.text);
+    let tokens = overseen("/api/v1/tokens").await;
+    assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.text);
+    assert!(tokens.text.contains("\"faq admin\""), "{}", tokens.text);
+    assert!(!tokens.text.contains(&secret), "never the secret");
+    let audit = overseen("/api/v1/audit?action=entry.create").await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
+    assert_eq!(
+        audit.body["items"][0]["target_id"], banner["id"],
+        "{}",
+        audit.text
+    );
     server.stop().await;
 }
 

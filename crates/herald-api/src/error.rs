@@ -194,9 +194,9 @@ impl From<AuthError> for ApiError {
             AuthError::Unauthenticated(why) => ApiError::new(Code::Unauthenticated, why),
             AuthError::TokenExpired => ApiError::new(Code::TokenExpired, error.to_string()),
             AuthError::Forbidden(why) => ApiError::new(Code::Forbidden, why),
-            AuthError::RateLimited { retry_after } => ApiError {
-                // Rounded up: a client that waits this long is let in.
-                retry_after: Some(retry_after.as_secs_f64().ceil().max(1.0) as u64),
+            AuthError::RateLimited { retry_after, .. } => ApiError {
+                // Rounded up, as in the message: a client that waits this long is let in.
+                retry_after: Some(herald_auth::retry_after_seconds(retry_after)),
                 ..ApiError::new(Code::RateLimited, error.to_string())
             },
             AuthError::Validation(errors) => ApiError::validation(errors),

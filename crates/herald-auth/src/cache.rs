@@ -1,7 +1,8 @@
 //! A short-lived memory of checked principals, so that a request does not read the user (or
 //! token) and its session from the database every time. An entry is trusted for a few seconds:
 //! a change made on another instance (a user disabled, a session ended) takes effect within
-//! that time, and at once on the instance that made it, which clears its cache.
+//! that time, and at once on the instance that made it, which clears its cache. An entry for a
+//! credential that expires (an API token with `expires_at`) is never trusted past that moment.
 //!
 //! A check that read the database before a clear must not write its result back after it (a
 //! session ended while its check was in flight would be trusted again for a few seconds). So
@@ -11,6 +12,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
 
 use crate::Principal;
 
@@ -27,6 +30,7 @@ pub(crate) struct PrincipalCache {
 struct Entries {
     /// Bumped by every [`PrincipalCache::clear`].
     generation: u64,
+    /// Each entry with the moment it stops being trusted.
     by_key: HashMap<String, (Instant, Option<Principal>)>,
 }
 
@@ -48,16 +52,29 @@ impl PrincipalCache {
     pub(crate) fn get(&self, key: &str) -> Result<Option<Principal>, Generation> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         match entries.by_key.get(key) {
-            Some((at, principal)) if !self.ttl.is_zero() && at.elapsed() < self.ttl => {
-                Ok(principal.clone())
-            }
+            Some((until, principal)) if Instant::now() < *until => Ok(principal.clone()),
             _ => Err(Generation(entries.generation)),
         }
     }
 
-    /// Keeps the result of a check started in `generation`, unless the cache was cleared since.
-    pub(crate) fn put(&self, key: String, principal: Option<Principal>, generation: Generation) {
-        if self.ttl.is_zero() {
+    /// Keeps the result of a check started in `generation`, unless the cache was cleared since,
+    /// for the cache's lifetime or until `expires_at` (the credential's own expiry), whichever
+    /// comes first.
+    pub(crate) fn put(
+        &self,
+        key: String,
+        principal: Option<Principal>,
+        generation: Generation,
+        expires_at: Option<DateTime<Utc>>,
+    ) {
+        let now = Instant::now();
+        let life = match expires_at {
+            Some(at) => self
+                .ttl
+                .min((at - Utc::now()).to_std().unwrap_or(Duration::ZERO)),
+            None => self.ttl,
+        };
+        if life.is_zero() {
             return;
         }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -65,15 +82,14 @@ impl PrincipalCache {
             return;
         }
         if entries.by_key.len() >= SWEEP_AT {
-            let ttl = self.ttl;
-            entries.by_key.retain(|_, (at, _)| at.elapsed() < ttl);
+            entries.by_key.retain(|_, (until, _)| now < *until);
             // Still full (a flood of distinct tokens within one lifetime): start over, so
             // a sweep costs at most one pass per SWEEP_AT insertions.
             if entries.by_key.len() >= SWEEP_AT / 2 {
                 entries.by_key.clear();
             }
         }
-        entries.by_key.insert(key, (Instant::now(), principal));
+        entries.by_key.insert(key, (now + life, principal));
     }
 
     /// Forgets everything (after any change to users, tokens or sessions on this instance),
@@ -99,7 +115,7 @@ mod tests {
         for n in 0..(3 * SWEEP_AT) {
             let key = format!("hrld_{n}");
             let at = generation(&cache, &key);
-            cache.put(key, None, at);
+            cache.put(key, None, at, None);
             let len = cache
                 .entries
                 .lock()
@@ -126,11 +142,77 @@ mod tests {
         let before = generation(&cache, "s:s1");
         // Meanwhile the session is ended on this instance, and the cache cleared.
         cache.clear();
-        cache.put("s:s1".to_owned(), Some(principal.clone()), before);
+        cache.put("s:s1".to_owned(), Some(principal.clone()), before, None);
         let after = generation(&cache, "s:s1");
         assert_ne!(before, after);
         // A check started after the clear is kept.
-        cache.put("s:s1".to_owned(), Some(principal.clone()), after);
+        cache.put("s:s1".to_owned(), Some(principal.clone()), after, None);
         assert_eq!(cache.get("s:s1"), Ok(Some(principal)));
+    }
+
+    fn token(id: &str) -> Principal {
+        Principal {
+            id: format!("token:{id}"),
+            label: "preview".to_owned(),
+            role: crate::Role::Viewer,
+            content_types: None,
+            kind: crate::PrincipalKind::Token,
+        }
+    }
+
+    /// A token that expires before the cache's lifetime ends is trusted only until it
+    /// expires: one already past its expiry is not kept at all, one expiring later is kept.
+    #[test]
+    fn an_entry_never_outlives_its_credential() {
+        let cache = PrincipalCache::new(Duration::from_secs(60));
+        let now = Utc::now();
+        let at = generation(&cache, "t:expired");
+        cache.put(
+            "t:expired".to_owned(),
+            Some(token("expired")),
+            at,
+            Some(now - chrono::TimeDelta::milliseconds(1)),
+        );
+        assert!(
+            cache.get("t:expired").is_err(),
+            "an expired token is read again"
+        );
+        let at = generation(&cache, "t:later");
+        cache.put(
+            "t:later".to_owned(),
+            Some(token("later")),
+            at,
+            Some(now + chrono::TimeDelta::hours(1)),
+        );
+        assert_eq!(cache.get("t:later"), Ok(Some(token("later"))));
+        let until = cache
+            .entries
+            .lock()
+            .map(|e| e.by_key.get("t:later").map(|(until, _)| *until))
+            .ok()
+            .flatten()
+            .expect("kept");
+        assert!(
+            until <= Instant::now() + Duration::from_secs(60),
+            "kept no longer than the cache's lifetime"
+        );
+        let at = generation(&cache, "t:soon");
+        cache.put(
+            "t:soon".to_owned(),
+            Some(token("soon")),
+            at,
+            Some(now + chrono::TimeDelta::seconds(2)),
+        );
+        let until = cache
+            .entries
+            .lock()
+            .map(|e| e.by_key.get("t:soon").map(|(until, _)| *until))
+            .ok()
+            .flatten()
+            .expect("kept");
+        assert!(
+            until <= Instant::now() + Duration::from_secs(2),
+            "kept no longer than the token lives"
+        );
     }
 }

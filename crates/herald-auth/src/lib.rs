@@ -44,9 +44,14 @@ pub enum AuthError {
     /// Signed in, but not allowed to do this.
     #[error("{0}")]
     Forbidden(String),
-    /// Too many failed sign-ins for this account or address.
-    #[error("too many failed sign-ins; try again in {} s", retry_after.as_secs())]
-    RateLimited { retry_after: std::time::Duration },
+    /// Too many sign-ins: failed ones for this account or address, or more at once than the
+    /// password hasher queues. `why` says which; the message ends with the whole seconds to
+    /// wait, the same number as `Retry-After` ([`retry_after_seconds`]).
+    #[error("{why}; try again in {} s", retry_after_seconds(*retry_after))]
+    RateLimited {
+        retry_after: std::time::Duration,
+        why: &'static str,
+    },
     /// A request that breaks a rule (password policy, e-mail, role, scope).
     #[error("{0}")]
     Validation(ValidationErrors),
@@ -63,12 +68,47 @@ pub enum AuthError {
     Internal(String),
 }
 
+/// The whole seconds a refused client should wait: rounded up (a client that waits this long
+/// is let in) and at least 1. Both the message of [`AuthError::RateLimited`] and the
+/// `Retry-After` header say this number.
+pub fn retry_after_seconds(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
 impl From<StoreError> for AuthError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => AuthError::NotFound,
             StoreError::Validation(errors) => AuthError::Validation(errors),
             other => AuthError::Store(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// The message and `Retry-After` say the same number of seconds, rounded up.
+    #[test]
+    fn a_refusal_says_the_seconds_rounded_up() {
+        for (wait, seconds) in [
+            (Duration::from_millis(59_400), 60),
+            (Duration::from_secs(60), 60),
+            (Duration::from_millis(1), 1),
+            (Duration::ZERO, 1),
+        ] {
+            assert_eq!(retry_after_seconds(wait), seconds, "{wait:?}");
+            let refusal = AuthError::RateLimited {
+                retry_after: wait,
+                why: "too many failed sign-ins",
+            };
+            assert_eq!(
+                refusal.to_string(),
+                format!("too many failed sign-ins; try again in {seconds} s")
+            );
         }
     }
 }

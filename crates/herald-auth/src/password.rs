@@ -104,6 +104,7 @@ impl Hasher {
         let slot =
             QueueSlot::take(&self.queued, self.max_queued).ok_or(AuthError::RateLimited {
                 retry_after: std::time::Duration::from_secs(1),
+                why: "too many sign-ins at once",
             })?;
         let permit = self
             .permits

@@ -50,7 +50,7 @@ pub struct AuthConfig {
     /// How long a session may last, however often it is refreshed (30 days by default).
     pub max_session_age: Duration,
     /// How long a checked user or token is trusted before it is read again; at most
-    /// `access_ttl`.
+    /// `access_ttl`, and never past an API token's expiry.
     pub recheck_after: Duration,
     /// Password hashes computed at once (half the cores by default, so that a flood of
     /// sign-ins leaves the rest to other requests).
@@ -257,7 +257,10 @@ impl Auth {
         if let Some((retry_after, blocked)) = self.login_blocked(&attempt).await? {
             self.audit_refusal(&blocked, account, ip, retry_after)
                 .await?;
-            return Err(AuthError::RateLimited { retry_after });
+            return Err(AuthError::RateLimited {
+                retry_after,
+                why: "too many failed sign-ins",
+            });
         }
         let user = match &email {
             Some(email) => self.store.user_by_email(email).await?,
@@ -388,7 +391,7 @@ impl Auth {
                     &actor,
                     AuditEvent::on(LOGIN_RATE_LIMITED, target_type, target).with(json!({
                         "limit": limit,
-                        "retry_after_seconds": retry_after.as_secs(),
+                        "retry_after_seconds": crate::retry_after_seconds(retry_after),
                     })),
                 )
                 .await?;
@@ -546,7 +549,8 @@ impl Auth {
             Ok(cached) => cached,
             Err(generation) => {
                 let principal = self.load_session(&claims.sub, &claims.sid).await?;
-                self.cache.put(key, principal.clone(), generation);
+                // The access token's own `exp` is checked on every request, above.
+                self.cache.put(key, principal.clone(), generation, None);
                 principal
             }
         };
@@ -589,8 +593,12 @@ impl Auth {
             Err(generation) => {
                 let now = Utc::now();
                 let token = self.store.api_token_by_hash(&hash).await?;
+                // A token that expires is trusted no longer than until then: it stops working
+                // at its `expires_at`, not up to `recheck_after` later.
+                let mut expires_at = None;
                 let principal = match token {
                     Some(token) if token.is_live(now) => {
+                        expires_at = token.expires_at;
                         if token.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY) {
                             self.store.touch_api_token(&token.id).await?;
                         }
@@ -604,7 +612,8 @@ impl Auth {
                     }
                     _ => None,
                 };
-                self.cache.put(key, principal.clone(), generation);
+                self.cache
+                    .put(key, principal.clone(), generation, expires_at);
                 principal
             }
         };

@@ -249,14 +249,26 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
     wrong_audience.aud = "storefront".into();
     let mut wrong_issuer = claims(0, 60);
     wrong_issuer.iss = "someone-else".into();
-    let mut forged_subject: Vec<String> = valid.split('.').map(str::to_owned).collect();
+    // The expired token brought back to life by a new `exp`: its subject and session are
+    // real and every claim is right, so only its signature can refuse it.
+    let mut extended: Vec<String> = expired.split('.').map(str::to_owned).collect();
     {
         use base64::Engine;
-        let mut forged = claims(0, 60);
-        forged.sub = "00000000-0000-0000-0000-000000000000".into();
-        forged_subject[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(serde_json::to_vec(&forged).expect("json"));
+        extended[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&claims(-7200, 3600)).expect("json"));
     }
+    assert_eq!(
+        with_token(
+            &server,
+            Method::GET,
+            "/api/v1/me",
+            &sign(SECRET, &kid, &claims(-7200, 3600))
+        )
+        .await
+        .status,
+        StatusCode::OK,
+        "the same claims, correctly signed, are accepted"
+    );
     let alg_none = {
         use base64::Engine;
         let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -274,7 +286,7 @@ async fn forged_expired_and_foreign_tokens_are_refused() {
         ("not yet valid", sign(SECRET, &kid, &claims(3600, 7200))),
         ("wrong audience", sign(SECRET, &kid, &wrong_audience)),
         ("wrong issuer", sign(SECRET, &kid, &wrong_issuer)),
-        ("tampered payload", forged_subject.join(".")),
+        ("tampered payload (expiry extended)", extended.join(".")),
         ("alg none", alg_none),
         (
             "wrong key, right kid",
@@ -416,6 +428,12 @@ async fn brute_force_is_limited_per_account_and_per_address() {
         .and_then(|v| v.parse().ok())
         .expect("Retry-After in seconds");
     assert!((1..=3).contains(&retry), "Retry-After {retry}");
+    // The message says the same wait, not one truncated to a second less.
+    let message = limited.body["error"]["message"].as_str().unwrap_or("");
+    assert!(
+        message.ends_with(&format!("try again in {retry} s")),
+        "Retry-After {retry}, message {message:?}"
+    );
     // Those addresses are not limited: another account from one of them is checked.
     refused_from(
         &server,
@@ -706,6 +724,83 @@ async fn a_burst_of_simultaneous_guesses_gets_no_more_than_the_limit() {
     server.stop().await;
 }
 
+/// A flood of sign-ins from many addresses for many accounts (which the limiter lets through)
+/// queues at the password hasher: one hash at a time here, a bounded queue, `429` beyond it.
+/// Meanwhile requests that need no hash are answered while the flood is still being hashed.
+#[actix_web::test]
+async fn a_sign_in_flood_is_queued_and_leaves_other_requests_answered() {
+    let server = TestServer::start_with(|s| {
+        s.auth.hash_concurrency = 1;
+        s.auth.trust_forwarded_for = true;
+    })
+    .await;
+    let started = Instant::now();
+    let flood = futures::future::join_all((0..40).map(|n| {
+        let server = &server;
+        async move {
+            let answer = login_from(
+                server,
+                &format!("10.1.{}.{}", n / 200, n % 200 + 1),
+                &format!("flood{n}@shop.example"),
+                "a guess that is long enough",
+            )
+            .await;
+            (answer, started.elapsed())
+        }
+    }));
+    let probes = async {
+        // Once the flood has reached the hasher.
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        let mut answered = Vec::new();
+        for path in ["/healthz", "/api/v1/me", "/api/v1/entries/faq"] {
+            let sent = Instant::now();
+            let answer = server.get(path).await;
+            assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.text);
+            let took = sent.elapsed();
+            assert!(
+                took < Duration::from_secs(2),
+                "{path} took {took:?} during the flood"
+            );
+            answered.push(started.elapsed());
+        }
+        answered
+    };
+    let (flood, answered) = futures::join!(flood, probes);
+    let last_sign_in = flood.iter().map(|(_, at)| *at).max().unwrap_or_default();
+    let last_probe = answered.iter().copied().max().unwrap_or_default();
+    assert!(
+        last_probe < last_sign_in,
+        "the probes were answered at {last_probe:?}, after the flood ({last_sign_in:?})"
+    );
+    let mut checked = 0;
+    let mut queued_out = 0;
+    for (answer, _) in &flood {
+        match answer.status {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                answer.assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+                assert_eq!(answer.header("retry-after"), Some("1"), "{}", answer.text);
+                assert_eq!(
+                    answer.body["error"]["message"],
+                    "too many sign-ins at once; try again in 1 s"
+                );
+                queued_out += 1;
+            }
+            other => panic!("a sign-in in the flood got {other}: {}", answer.text),
+        }
+    }
+    // One hash running and 16 waiting: at least those are checked, the rest may be refused.
+    assert!(checked >= 17, "only {checked} of 40 sign-ins were checked");
+    assert!(
+        queued_out > 0,
+        "no sign-in was refused: is the hasher's queue bounded?"
+    );
+    // The hasher is free again: a correct sign-in works.
+    let again = login_raw(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    server.stop().await;
+}
+
 #[actix_web::test]
 async fn an_admin_limited_to_some_types_cannot_hand_out_or_take_more() {
     let server = TestServer::start().await;
@@ -791,6 +886,30 @@ async fn an_admin_limited_to_some_types_cannot_hand_out_or_take_more() {
     )
     .await;
     assert_eq!(rebuild.status, StatusCode::ACCEPTED, "{}", rebuild.text);
+
+    // A scope limits content, not oversight (security.md): it still sees every user, every
+    // token and the whole audit log, rows about other types included.
+    let banner = server
+        .create(
+            "promo_banner",
+            &json!({"fields": {"headline": "Beyond faq"}}),
+        )
+        .await;
+    let overseen = |path: &'static str| with_token(&server, Method::GET, path, &secret);
+    let users = overseen("/api/v1/users").await;
+    assert_eq!(users.status, StatusCode::OK, "{}", users.text);
+    assert!(users.text.contains(ADMIN_EMAIL), "{}", users.text);
+    let tokens = overseen("/api/v1/tokens").await;
+    assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.text);
+    assert!(tokens.text.contains("\"faq admin\""), "{}", tokens.text);
+    assert!(!tokens.text.contains(&secret), "never the secret");
+    let audit = overseen("/api/v1/audit?action=entry.create").await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
+    assert_eq!(
+        audit.body["items"][0]["target_id"], banner["id"],
+        "{}",
+        audit.text
+    );
     server.stop().await;
 }
 
@@ -984,7 +1103,7 @@ async fn api_tokens_are_shown_once_scoped_expiring_and_revocable() {
         )
         .await;
     past.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    let soon = chrono::Utc::now() + chrono::TimeDelta::seconds(2);
+    let soon = chrono::Utc::now() + chrono::TimeDelta::seconds(3);
     let expiring = server
         .post(
             "/api/v1/tokens",
@@ -999,8 +1118,14 @@ async fn api_tokens_are_shown_once_scoped_expiring_and_revocable() {
             .status,
         StatusCode::OK
     );
-    // Past its expiry, and past the few seconds a checked token is trusted.
-    actix_web::rt::time::sleep(Duration::from_secs(8)).await;
+    // Just past its expiry, though the check above is trusted for `recheck_seconds` (5 s):
+    // an API token has no clock-skew tolerance, and no remembered check outlives it.
+    let until_expiry = (soon - chrono::Utc::now()).to_std().unwrap_or_default();
+    assert!(
+        until_expiry < Duration::from_secs(5),
+        "the token expires within the recheck time"
+    );
+    actix_web::rt::time::sleep(until_expiry + Duration::from_millis(300)).await;
     with_token(&server, Method::GET, "/api/v1/me", &short)
         .await
         .assert_error(StatusCode::UNAUTHORIZED, "unauthenticated");
@@ -1075,6 +1200,11 @@ async fn every_security_and_content_action_is_audited_without_secrets() {
     );
     let deleted = server.send(Method::DELETE, &asset_path, None, &[]).await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+    let rebuild = server
+        .send(Method::POST, "/api/v1/publish/rebuild", None, &[])
+        .await;
+    assert_eq!(rebuild.status, StatusCode::ACCEPTED, "{}", rebuild.text);
+    let job_id = rebuild.body["id"].as_i64().expect("a job id");
     // A spent refresh token coming back.
     let stolen = login_raw(&server, "aud@shop.example", "a fine long passphrase").await;
     let spent = stolen.body["refresh_token"]
@@ -1118,6 +1248,7 @@ async fn every_security_and_content_action_is_audited_without_secrets() {
         "entry.archive",
         "asset.upload",
         "asset.delete",
+        "publish.rebuild",
         "auth.refresh_reused",
         "auth.logout",
     ] {
@@ -1156,6 +1287,12 @@ async fn every_security_and_content_action_is_audited_without_secrets() {
     assert_eq!(upload["target_id"], uploaded.body["id"]);
     assert_eq!(upload["actor_label"], ADMIN_EMAIL);
     assert_eq!(row("asset.delete")["target_id"], uploaded.body["id"]);
+    let rebuilt = row("publish.rebuild");
+    assert_eq!(rebuilt["target_type"], "job");
+    assert_eq!(rebuilt["target_id"], job_id.to_string());
+    assert_eq!(rebuilt["actor_label"], ADMIN_EMAIL);
+    assert_eq!(rebuilt["ip"], "127.0.0.1");
+    assert_eq!(rebuilt["details"], json!({"type": null}));
 
     // Filters and paging.
     let failed = server.get("/api/v1/audit?action=auth.login_failed").await;

@@ -128,3 +128,51 @@ async fn metrics_labels_stay_bounded_whatever_the_client_sends() {
     );
     server.stop().await;
 }
+
+/// `/readyz` needs no token, so it says which check failed and nothing more: an error's text
+/// can name hosts, folders or accounts. The detail goes to the log.
+#[actix_web::test]
+async fn readiness_names_the_failing_check_but_not_its_error() {
+    use herald::settings::Bucket;
+
+    let server = TestServer::start().await;
+    let only_names = |ready: &crate::support::Response| {
+        assert_eq!(
+            ready.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            ready.text
+        );
+        assert_eq!(ready.code(), "unavailable", "{}", ready.text);
+        assert_eq!(
+            ready.body["error"]["message"], "not ready",
+            "{}",
+            ready.text
+        );
+        let checks = ready.body["checks"].as_object().expect("checks");
+        assert_eq!(checks.len(), 2, "{}", ready.text);
+        for (name, value) in checks {
+            assert!(
+                value == "ok" || value == "unavailable",
+                "{name}: {value} says more than whether it failed"
+            );
+        }
+    };
+    if let Bucket::Folder(folder) = &server.settings.bucket {
+        std::fs::remove_dir_all(folder).expect("the folder removed");
+        let ready = server.get("/readyz").await;
+        only_names(&ready);
+        assert_eq!(
+            ready.body["checks"],
+            json!({"database": "ok", "bucket": "unavailable"})
+        );
+        let folder = folder.display().to_string();
+        assert!(!ready.text.contains(&folder), "{}", ready.text);
+    }
+    // The database goes away under the server: its connections are closed.
+    server.store().clone().close().await;
+    let ready = server.get("/readyz").await;
+    only_names(&ready);
+    assert_eq!(ready.body["checks"]["database"], "unavailable");
+    server.stop().await;
+}

@@ -47,14 +47,7 @@ const MAX_ALT_BYTES: usize = MAX_ALT_CHARS * 4;
 
 /// What a caller limited to some content types may see of the assets (`None`: every asset).
 fn scope_of<R>(caller: &Authorized<R>) -> Option<AssetScope> {
-    caller
-        .principal
-        .content_types
-        .as_ref()
-        .map(|types| AssetScope {
-            uploader: caller.principal.id.clone(),
-            types: types.clone(),
-        })
+    AssetScope::of(&caller.actor())
 }
 
 /// `POST /assets` form (documentation only; the handler streams the parts).

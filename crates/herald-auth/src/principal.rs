@@ -44,6 +44,7 @@ impl Principal {
             id: self.id.clone(),
             label: self.label.clone(),
             ip,
+            content_types: self.content_types.clone(),
         }
     }
 

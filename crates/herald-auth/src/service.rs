@@ -277,6 +277,7 @@ impl Auth {
                         .map_or_else(|| "anonymous".to_owned(), |u| u.user.id.clone()),
                     label: account.to_owned(),
                     ip: ip.map(str::to_owned),
+                    content_types: None,
                 };
                 let reason = match &found {
                     None if email.is_none() => "not an e-mail",
@@ -304,6 +305,7 @@ impl Auth {
             id: user.id.clone(),
             label: user.email.clone(),
             ip: ip.map(str::to_owned),
+            content_types: None,
         };
         self.store
             .audit(&actor, AuditEvent::on("auth.login", "session", &session_id))
@@ -385,6 +387,7 @@ impl Auth {
                 id: "anonymous".to_owned(),
                 label: account.to_owned(),
                 ip: ip.map(str::to_owned),
+                content_types: None,
             };
             self.store
                 .audit(
@@ -446,6 +449,7 @@ impl Auth {
                     id: user_id,
                     label: "refresh token reuse".to_owned(),
                     ip: ip.map(str::to_owned),
+                    content_types: None,
                 };
                 self.store
                     .audit(

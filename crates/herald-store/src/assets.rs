@@ -136,6 +136,15 @@ impl AssetScope {
             .add(Expr::exists(used))
     }
 
+    /// The scope of an actor limited to some content types; `None` for one who sees every
+    /// asset.
+    pub fn of(actor: &Actor) -> Option<AssetScope> {
+        actor.content_types.as_ref().map(|types| AssetScope {
+            uploader: actor.id.clone(),
+            types: types.clone(),
+        })
+    }
+
     /// Whether the scope includes a content type.
     pub fn covers(&self, type_name: &str) -> bool {
         self.types.iter().any(|t| t == type_name)
@@ -255,7 +264,7 @@ impl Store {
 
     /// The existing assets among `ids`.
     pub async fn assets_by_ids(&self, ids: &[&str]) -> Result<Vec<Asset>, StoreError> {
-        find_assets(&self.read, ids).await
+        find_assets(&self.read, ids, None).await
     }
 
     /// A page of assets, newest first.
@@ -446,17 +455,19 @@ pub(crate) async fn insert_asset(
     Ok(())
 }
 
-async fn find_assets(db: &impl ConnectionTrait, ids: &[&str]) -> Result<Vec<Asset>, StoreError> {
+async fn find_assets(
+    db: &impl ConnectionTrait,
+    ids: &[&str],
+    scope: Option<&AssetScope>,
+) -> Result<Vec<Asset>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(assets::Entity::find()
-        .filter(assets::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Asset::from)
-        .collect())
+    let mut select = assets::Entity::find().filter(assets::Column::Id.is_in(ids.iter().copied()));
+    if let Some(scope) = scope {
+        select = select.filter(scope.condition());
+    }
+    Ok(select.all(db).await?.into_iter().map(Asset::from).collect())
 }
 
 /// An asset field's value checked in the store: the asset exists, its type is accepted and
@@ -478,16 +489,19 @@ impl AssetCheck {
     }
 }
 
-/// Every problem of the entry's asset fields, all at once.
+/// Every problem of the entry's asset fields, all at once. An asset the writer may not see
+/// (`scope`: it is limited to some content types) is `asset_not_found`, as one that does not
+/// exist: an entry must not make an embargoed file of another type visible to its writer.
 pub(crate) async fn check_assets(
     db: &impl ConnectionTrait,
     checks: &[AssetCheck],
+    scope: Option<&AssetScope>,
 ) -> Result<(), StoreError> {
     if checks.is_empty() {
         return Ok(());
     }
     let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
-    let found = find_assets(db, &ids).await?;
+    let found = find_assets(db, &ids, scope).await?;
     let mut errors = Vec::new();
     for check in checks {
         match found.iter().find(|a| a.id == check.id) {

@@ -23,6 +23,9 @@ pub struct Actor {
     pub label: String,
     /// The client's address, when the action came over HTTP.
     pub ip: Option<String>,
+    /// The content types a user or token is limited to (`None`: every type). Entry writes use
+    /// it so that an entry cannot name an asset its writer may not see.
+    pub content_types: Option<Vec<String>>,
 }
 
 impl Actor {
@@ -32,6 +35,7 @@ impl Actor {
             id: "system".to_owned(),
             label: "herald".to_owned(),
             ip: None,
+            content_types: None,
         }
     }
 }

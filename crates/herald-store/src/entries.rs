@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde_json::{Map, Value};
 
-use crate::assets::{AssetCheck, asset_ids, check_assets, write_asset_uses};
+use crate::assets::{AssetCheck, AssetScope, asset_ids, check_assets, write_asset_uses};
 use crate::audit::{Actor, AuditEvent, audit_row, record};
 use crate::batch::{Batch, BatchError};
 use crate::entity::{entries, revisions, unique_values};
@@ -102,7 +102,7 @@ impl Store {
     ) -> Result<Entry, StoreError> {
         let txn = self.begin_write().await?;
         check_references(&txn, &prepared.references).await?;
-        check_assets(&txn, &prepared.assets).await?;
+        check_assets(&txn, &prepared.assets, AssetScope::of(actor).as_ref()).await?;
         let slug = free_slug(&txn, &content_type.name, locale, &prepared.slug, None).await?;
         let now = now_micros();
         let id = uuid::Uuid::now_v7().to_string();
@@ -401,7 +401,7 @@ impl Store {
     ) -> Result<entries::Model, StoreError> {
         crate::workflow::cancel_stale_schedule(txn, current).await?;
         check_references(txn, &prepared.references).await?;
-        check_assets(txn, &prepared.assets).await?;
+        check_assets(txn, &prepared.assets, AssetScope::of(actor).as_ref()).await?;
         let slug = match &prepared.slug {
             // The entry holds its slug already, and no other entry can take it meanwhile.
             SlugChoice::Kept(slug) if *slug == current.slug => slug.clone(),

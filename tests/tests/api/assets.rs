@@ -1272,6 +1272,28 @@ async fn a_scoped_editor_reaches_only_its_uploads_and_its_types_assets() {
             "still there"
         );
     }
+    // Nor can an entry of its types name them: that would make them its own to see.
+    let write_author = async |avatar: &str| {
+        server
+            .send(
+                Method::POST,
+                "/api/v1/entries/author",
+                Some(
+                    &json!({"fields": {"name": "Grace", "email": "grace@example.com",
+                                        "avatar": {"id": avatar}}}),
+                ),
+                &[("authorization", &format!("Bearer {scoped}"))],
+            )
+            .await
+    };
+    let hidden = write_author(&launch_id).await;
+    let error = hidden.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(error["details"][0]["path"], "fields.avatar", "{error}");
+    assert_eq!(error["details"][0]["code"], "asset_not_found", "{error}");
+    as_scoped(Method::GET, &format!("/api/v1/assets/{launch_id}"))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+
     // The author's portrait is visible, with its original.
     let detail = as_scoped(Method::GET, &format!("/api/v1/assets/{face_id}")).await;
     assert_eq!(detail.status, StatusCode::OK, "{}", detail.text);
@@ -1342,6 +1364,9 @@ async fn a_scoped_editor_reaches_only_its_uploads_and_its_types_assets() {
         names(&all),
         ["mine.png", "face.png", "spare.png", "launch.png"]
     );
+    // Its own upload, an entry of its types may name.
+    let own = write_author(&mine_id).await;
+    assert_eq!(own.status, StatusCode::CREATED, "{}", own.text);
     server.stop().await;
 }
 

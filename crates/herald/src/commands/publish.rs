@@ -40,6 +40,7 @@ pub(crate) fn rebuild(args: &Rebuild, out: &mut impl Write) -> anyhow::Result<Ex
             id: "cli".to_owned(),
             label: "herald publish rebuild".to_owned(),
             ip: None,
+            content_types: None,
         };
         let (job, created) = store
             .enqueue_rebuild(args.type_name.as_deref(), &actor)

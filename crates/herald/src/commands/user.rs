@@ -49,6 +49,7 @@ pub(crate) fn add(
             id: "cli".to_owned(),
             label: "herald user add".to_owned(),
             ip: None,
+            content_types: None,
         };
         let request = NewUserRequest {
             email: args.email.clone(),
@@ -95,6 +96,7 @@ pub(crate) fn revoke_all_sessions(
             id: "cli".to_owned(),
             label: "herald user sessions revoke-all".to_owned(),
             ip: None,
+            content_types: None,
         };
         let ended = auth.revoke_all_sessions(&actor).await;
         store.close().await;

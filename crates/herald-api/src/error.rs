@@ -87,6 +87,9 @@ impl Code {
 }
 
 /// A failed request: a code, a message for people and, for validation, the failing paths.
+/// The most failing paths one `validation_failed` answer lists.
+pub const MAX_DETAILS: usize = 100;
+
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{code:?}: {message}")]
 pub struct ApiError {
@@ -118,11 +121,20 @@ impl ApiError {
         Self::new(Code::InvalidQuery, message)
     }
 
+    /// `422 validation_failed` with the failing paths: all of them, up to
+    /// [`MAX_DETAILS`]; the message gives the whole count when more failed, so that a body
+    /// of many thousand unknown keys does not get an answer many times its size.
     pub fn validation(errors: ValidationErrors) -> Self {
+        let mut message = errors.summary();
+        let mut details = errors.0;
+        if details.len() > MAX_DETAILS {
+            details.truncate(MAX_DETAILS);
+            message.push_str(&format!("; the first {MAX_DETAILS} are listed"));
+        }
         Self {
             code: Code::ValidationFailed,
-            message: errors.summary(),
-            details: errors.0,
+            message,
+            details,
             current_version: None,
             retry_after: None,
         }
@@ -239,6 +251,7 @@ impl From<StoreError> for ApiError {
             StoreError::AssetInUse(users) => crate::assets::in_use(&users, 0),
             StoreError::InvalidCursor(why) => ApiError::invalid_query(format!("cursor: {why}")),
             other @ (StoreError::Corrupt(_)
+            | StoreError::Import(_)
             | StoreError::Files(_)
             | StoreError::Database(_)
             | StoreError::JobsTakenOver) => ApiError::internal(&other),

@@ -228,13 +228,20 @@ impl<'s> Validator<'s> {
                 .collect();
             unknown.sort_unstable();
             let known: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
-            for key in unknown {
+            // A "did you mean" for the first few only: a body of many thousand unknown keys
+            // would otherwise cost a comparison of each with every field.
+            const HINTED: usize = 100;
+            for (n, key) in unknown.into_iter().enumerate() {
                 let mut path = self.path_string();
                 if !path.is_empty() {
                     path.push('.');
                 }
                 path.push_str(key);
-                let hint = crate::names::did_you_mean(key, known.iter().copied());
+                let hint = if n < HINTED {
+                    crate::names::did_you_mean(key, known.iter().copied())
+                } else {
+                    String::new()
+                };
                 self.errors.push(FieldError::new(
                     path,
                     ErrorCode::UnknownField,

@@ -398,6 +398,14 @@ impl Store {
             None => pending.filter(publish_jobs::Column::TypeName.is_null()),
         };
         if let Some(existing) = pending.one(&txn).await? {
+            // The request is recorded all the same, naming the job it joined.
+            record(
+                &txn,
+                actor,
+                AuditEvent::on("publish.rebuild", "job", existing.id.to_string())
+                    .with(serde_json::json!({"type": type_name, "joined": true})),
+            )
+            .await?;
             txn.commit().await?;
             return Ok((existing.try_into()?, false));
         }

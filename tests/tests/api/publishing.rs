@@ -858,5 +858,13 @@ async fn rebuild_requests_at_once_share_one_job() {
     for pair in spans.windows(2) {
         assert!(pair[0].1 <= pair[1].0, "two rebuilds at once: {spans:?}");
     }
+    // Each request is in the audit log, those that joined a job as well.
+    let audit = server
+        .get("/api/v1/audit?action=publish.rebuild&limit=50")
+        .await;
+    let rows = audit.body["items"].as_array().expect("items");
+    assert_eq!(rows.len(), 8, "{}", audit.text);
+    let made = rows.iter().filter(|r| r["details"]["joined"].is_null());
+    assert_eq!(made.count(), ids.len(), "{}", audit.text);
     server.stop().await;
 }

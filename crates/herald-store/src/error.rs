@@ -37,6 +37,9 @@ pub enum StoreError {
     /// waited for it; nothing was written.
     #[error("file storage: {0}")]
     Files(String),
+    /// `herald import` refused its input: nothing was written. Says which line and why.
+    #[error("import refused, nothing was imported: {0}")]
+    Import(String),
     /// Stored data that cannot be read back (never expected; logged in full).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

@@ -107,7 +107,7 @@ impl Store {
         let txn = self.begin_write().await?;
         let mut summary = ImportSummary::default();
         for (number, line) in lines {
-            let at = |message: String| StoreError::Corrupt(format!("line {number}: {message}"));
+            let at = |message: String| StoreError::Import(format!("line {number}: {message}"));
             match line {
                 ExportLine::Asset(asset) => {
                     insert_asset(&txn, asset)
@@ -157,7 +157,7 @@ impl Store {
                     }
                     let uses: Vec<AssetCheck> =
                         validated.assets.iter().map(AssetCheck::from_use).collect();
-                    check_assets(&txn, &uses)
+                    check_assets(&txn, &uses, None)
                         .await
                         .map_err(|errors| at(format!("entry {}: {errors}", entry.id)))?;
                     write_asset_uses(&txn, &entry.id, &uses).await?;

@@ -1,9 +1,10 @@
 //! Three `herald serve` processes on one PostgreSQL database and one bucket, as behind a load
 //! balancer, started at the same moment on a new database (migrations, the first admin and the
 //! schema record race). Every publish job, scheduled or not, runs exactly once, and every
-//! path is announced once; so does every scheduled unpublication. A batch whose server is killed in the middle is finished once by
-//! another when the lease runs out. Runs only with `HERALD_TEST_DATABASE=postgres` (one SQLite
-//! file belongs to one server); the database is `HERALD_TEST_POSTGRES_URL`'s server.
+//! path is announced once; so does every scheduled unpublication. A batch whose server is
+//! killed in the middle is finished once by another when the lease runs out. Runs only with
+//! `HERALD_TEST_DATABASE=postgres` (one SQLite file belongs to one server); the database is
+//! `HERALD_TEST_POSTGRES_URL`'s server.
 
 mod common;
 
@@ -14,15 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use common::{Database, Server, dangling, finished};
-
-/// The PostgreSQL server of the test run, when this run is on PostgreSQL.
-fn postgres_url() -> Option<String> {
-    (std::env::var("HERALD_TEST_DATABASE").as_deref() == Ok("postgres")).then(|| {
-        std::env::var("HERALD_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
-    })
-}
+use common::{Database, Server, dangling, finished, postgres_url};
 
 /// A webhook endpoint on loopback that answers 200 and keeps every body.
 struct Hook {

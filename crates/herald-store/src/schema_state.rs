@@ -241,12 +241,8 @@ impl UniqueChange {
         if self.added.is_empty() {
             return Ok(());
         }
-        tracing::info!(
-            content_type = %self.type_name,
-            fields = ?self.added,
-            "storing the values of newly unique fields"
-        );
         let mut after: Option<String> = None;
+        let mut stored = 0usize;
         loop {
             let mut page = entries::Entity::find()
                 .select_only()
@@ -280,6 +276,7 @@ impl UniqueChange {
                     }
                 }
             }
+            stored += values.len();
             while !values.is_empty() {
                 let rest = values.split_off(values.len().min(BATCH as usize));
                 unique_values::Entity::insert_many(values)
@@ -289,6 +286,14 @@ impl UniqueChange {
                 values = rest;
             }
             if last_page {
+                if stored > 0 {
+                    tracing::info!(
+                        content_type = %self.type_name,
+                        fields = ?self.added,
+                        values = stored,
+                        "stored the values of newly unique fields"
+                    );
+                }
                 return Ok(());
             }
         }

@@ -511,12 +511,7 @@ async fn the_cdn_and_webhooks_hear_of_every_batch_signed() {
     .await;
     let entry = server.create("faq", &faq("Click and collect?")).await;
     let published = server.publish_now("faq", &entry["id"]).await;
-    let notify_path = format!(
-        "/api/v1/publish/jobs/{}",
-        published["result"]["notify_job"]
-            .as_i64()
-            .expect("the publish job names its notification")
-    );
+    let notify_path = notify_job_path(&published);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while (purge.received().is_empty() || hook.received().is_empty() || broken.received().len() < 3)
         && std::time::Instant::now() < deadline
@@ -703,12 +698,7 @@ async fn webhooks_differing_only_by_their_token_are_each_called() {
     .await;
     let entry = server.create("faq", &faq("Gift wrap?")).await;
     let published = server.publish_now("faq", &entry["id"]).await;
-    let notify_path = format!(
-        "/api/v1/publish/jobs/{}",
-        published["result"]["notify_job"]
-            .as_i64()
-            .expect("the publish job names its notification")
-    );
+    let notify_path = notify_job_path(&published);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let mut notify = Value::Null;
     while std::time::Instant::now() < deadline {
@@ -867,4 +857,14 @@ async fn rebuild_requests_at_once_share_one_job() {
     let made = rows.iter().filter(|r| r["details"]["joined"].is_null());
     assert_eq!(made.count(), ids.len(), "{}", audit.text);
     server.stop().await;
+}
+
+/// The API path of the notification job a finished publish job names.
+fn notify_job_path(published: &Value) -> String {
+    format!(
+        "/api/v1/publish/jobs/{}",
+        published["result"]["notify_job"]
+            .as_i64()
+            .expect("the publish job names its notification")
+    )
 }
